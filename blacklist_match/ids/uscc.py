@@ -1,0 +1,176 @@
+"""Unified Social Credit Code (统一社会信用代码, GB 32100-2015).
+
+Eighteen characters over the 31 symbols ``0123456789ABCDEFGHJKLMNPQRTUWXY`` (no I, O, Z,
+S, V): position 1 the registration authority, 2 the entity type (both validated
+permissively: codes are not fully published), 3-8 the GB/T 2260 region (digits), 9-17
+the organisation code (GB 11714, :mod:`.org_code`, with its own check at position 17),
+and 18 the check character alphabet[(31 - S mod 31) mod 31] with weights 3^(i-1) mod 31.
+Unlike python-stdnum, the embedded organisation code is checked too.
+
+>>> validate('91110000600037341L')
+'91110000600037341L'
+>>> [is_valid(n) for n in ('121200004013590816', '91310115MA1K3BTP2B', '9144030071526726XG')]
+[True, True, True]
+>>> validate('92340602MA2PBQAH7E'), org_code_of('91320621MA1MRHG205')
+('92340602MA2PBQAH7E', 'MA1MRHG20')
+>>> validate('A1110000600037341L')  # python-stdnum: InvalidFormat; see POSITIONS_1_2 below
+Traceback (most recent call last):
+    ...
+blacklist_match.errors.InvalidChecksum: check character is L, expected K
+>>> validate('91110A00600037341L')
+Traceback (most recent call last):
+    ...
+blacklist_match.errors.InvalidFormat: characters 3-8 must be the 6 digits of a region code
+>>> validate('9111000060003IOZSV')
+Traceback (most recent call last):
+    ...
+blacklist_match.errors.InvalidFormat: characters I, O, S, V, Z are not used in a USCC
+>>> validate('91110000600037341N')
+Traceback (most recent call last):
+    ...
+blacklist_match.errors.InvalidChecksum: check character is N, expected L
+>>> validate('91320621MA1MRHG207')
+Traceback (most recent call last):
+    ...
+blacklist_match.errors.InvalidChecksum: check character is 7, expected 5
+>>> calc_check_digit('91110000600037341')
+'L'
+>>> format('91110000600037341l')
+'91 110000 600037341 L'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import polars as pl
+
+from blacklist_match.errors import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+)
+from blacklist_match.ids import _clean, org_code
+
+GB32100_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+"""The 31 code symbols; a symbol's value is its index."""
+
+GB32100_WEIGHTS: Final = tuple(pow(3, i, 31) for i in range(17))
+"""Weights of positions 1-17: 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28."""
+
+_SYMBOL: Final = "[0-9A-HJ-NPQRTUWXY]"
+
+POSITIONS_1_2: Final = _SYMBOL
+"""Positions 1-2 accept any code symbol. python-stdnum demands digits there, but letter
+authorities exist (``A``, ``N``, ``Y``, ... DOMAIN.md 5.2.2) and the official table is not
+confirmed, so ``A1110000600037341L`` fails here on its check character, not its format."""
+_USCC_RE_EXPR: Final = f"^{POSITIONS_1_2}{{2}}[0-9]{{6}}{_SYMBOL}{{10}}$"
+_USCC_RE: Final = re.compile(_USCC_RE_EXPR)
+
+
+def compact(text: object) -> str:
+    """Clean ``text`` (full-width, spaces, hyphens, lower case); never raises."""
+    return _clean.compact(text)
+
+
+def calc_check_digit(number: str) -> str:
+    """The GB 32100 check character of the first 17 characters of ``number``."""
+    total = sum(GB32100_ALPHABET.index(ch) * w for ch, w in zip(number, GB32100_WEIGHTS))
+    return GB32100_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate(text: object) -> str:
+    """Return the 18-character code or raise an InvalidIdentifier subclass.
+
+    Checks, in order: length, format (alphabet; region digits), the check character, then
+    the embedded organisation code (InvalidComponent naming the code).
+    """
+    number = compact(text)
+    if len(number) != 18:
+        raise InvalidLength(f"expected 18 characters, got {len(number)}")
+    if not _USCC_RE.fullmatch(number):
+        if any(ch not in GB32100_ALPHABET for ch in number[8:]):
+            raise InvalidFormat("characters I, O, S, V, Z are not used in a USCC")
+        if any(ch not in GB32100_ALPHABET for ch in number[:2]):
+            raise InvalidFormat("characters 1 and 2 must be 0-9 or A-Y without I, O, Z, S, V")
+        raise InvalidFormat("characters 3-8 must be the 6 digits of a region code")
+    expected = calc_check_digit(number)
+    if number[17] != expected:
+        raise InvalidChecksum(f"check character is {number[17]}, expected {expected}")
+    embedded = number[8:17]
+    if org_code.calc_check_digit(embedded[:8]) != embedded[8]:
+        raise InvalidComponent(
+            f"embedded organisation code {embedded} fails the GB 11714 check "
+            f"(expected {org_code.calc_check_digit(embedded[:8])} at position 17)"
+        )
+    return number
+
+
+def is_valid(text: object) -> bool:
+    """Whether ``text`` is a valid USCC (including its embedded organisation code)."""
+    try:
+        validate(text)
+    except ValueError:
+        return False
+    return True
+
+
+def org_code_of(text: object) -> str:
+    """The organisation code (positions 9-17) of a valid USCC."""
+    return validate(text)[8:17]
+
+
+def format(text: object) -> str:  # noqa: A001 - the python-stdnum name
+    """Print the code as ``authority+type region organisation-code check``."""
+    number = validate(text)
+    return f"{number[:2]} {number[2:8]} {number[8:17]} {number[17]}"
+
+
+# --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
+
+_BASE34: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWX"
+_TO_BASE34: Final = {ch: _BASE34[i] for i, ch in enumerate(GB32100_ALPHABET) if ch != _BASE34[i]}
+"""Each USCC symbol -> the base-34 digit with the same value (only J..Y change)."""
+
+
+def check_char_expr(number: pl.Expr) -> pl.Expr:
+    """GB 32100 check character of the first 17 characters (null if not USCC symbols).
+
+    34 is 3 mod 31, so reading the 17 symbols reversed as a base-34 number gives the
+    weighted sum mod 31; the number is split in two parts to stay within Int64.
+    """
+    reversed_digits = number.str.slice(0, 17).str.replace_many(_TO_BASE34).str.reverse()
+    high = reversed_digits.str.slice(0, 9).str.to_integer(base=34, strict=False)
+    low = reversed_digits.str.slice(9, 8).str.to_integer(base=34, strict=False)
+    total = ((high % 31) * (34**8 % 31) + low) % 31
+    return ((31 - total) % 31).replace_strict(
+        dict(enumerate(GB32100_ALPHABET)), return_dtype=pl.String
+    )
+
+
+def problem_expr(number: pl.Expr) -> pl.Expr:
+    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
+    embedded_check = number.str.slice(16, 1)
+    return (
+        pl.when(number.str.len_chars() != 18)
+        .then(pl.lit("length"))
+        .when(~number.str.contains(_USCC_RE_EXPR))
+        .then(pl.lit("format"))
+        .when(check_char_expr(number) != number.str.slice(17, 1))
+        .then(pl.lit("checksum"))
+        .when(org_code.check_char_expr(number.str.slice(8, 8)) != embedded_check)
+        .then(pl.lit("component"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def canonical_expr(number: pl.Expr) -> pl.Expr:
+    """The canonical value of a compacted expression, null when invalid."""
+    return pl.when(problem_expr(number).is_null()).then(number)
+
+
+def org_code_expr(number: pl.Expr) -> pl.Expr:
+    """Positions 9-17 of a (canonical) USCC expression."""
+    return number.str.slice(8, 9)

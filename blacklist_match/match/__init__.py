@@ -1,0 +1,1 @@
+"""Deciding who is who: candidate generation by blocking keys, tiers, scores, evidence."""

@@ -1,0 +1,126 @@
+"""Identity tiers as one SQL plan over three relations: ``records``, ``entries``, ``officers``.
+
+The relations are DuckDB tables or views with the columns :mod:`blacklist_match.prepare`
+adds. Each tier is an equi-join on a blocking key, never a scan of pairs; the statements
+are constant text (no user value is ever spliced in), so the same plan can run on another
+SQL engine. Every candidate gets one tier, a score in [0, 1] and an evidence code naming
+what matched; the strongest tier wins per (record, entry).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+import polars as pl
+
+from blacklist_match import schema as S
+
+EVIDENCE: Final = "evidence"
+TIER_RANK_SQL: Final = (
+    "CASE tier "
+    + " ".join(f"WHEN '{tier.value}' THEN {rank}" for rank, tier in enumerate(S.TIER_ORDER))
+    + " END"
+)
+
+_FULL_PERSON_KINDS: Final = "('resident_id', 'residence_permit', 'foreign_pr')"
+AGE_TOLERANCE_YEARS: Final = 1
+"""Published ages are computed at different moments by different sites: allow one year."""
+
+# Candidate pairs (record_id, entry_id, tier, score, link, via, evidence), one query per tier.
+_EXACT_ID: Final = """
+WITH rec_keys AS (
+    SELECT record_id, id_norm AS match_id, id_kind AS match_kind, raw_len FROM (
+        SELECT record_id, id_norm, id_kind,
+               length(regexp_replace(coalesce(subject_id, ''), '[\\s-]', '', 'g')) AS raw_len
+        FROM records WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id')
+    UNION ALL
+    SELECT record_id, id_alt_norm, id_alt_kind, 15 FROM records WHERE id_alt_norm IS NOT NULL
+), ent_keys AS (
+    SELECT entry_id, id_norm AS match_id, id_kind AS match_kind,
+           length(regexp_replace(coalesce(id_number, ''), '[\\s-]', '', 'g')) AS raw_len
+    FROM entries WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
+    UNION ALL
+    SELECT entry_id, id_alt_norm, id_alt_kind, 15 FROM entries WHERE id_alt_norm IS NOT NULL
+)
+SELECT rk.record_id, ek.entry_id, 'exact_id' AS tier, 1.0 AS score,
+       'debtor' AS link, 'debtor' AS via,
+       CASE WHEN rk.match_kind IN ('resident_id') AND (rk.raw_len = 15 OR ek.raw_len = 15)
+            THEN 'id_equal_after_15_to_18' ELSE 'id_equal' END AS evidence
+FROM rec_keys rk JOIN ent_keys ek USING (match_id)
+"""
+
+_CROSSWALK: Final = """
+SELECT r.record_id, e.entry_id, 'id_crosswalk' AS tier, 0.98 AS score,
+       'debtor' AS link, 'debtor' AS via,
+       CASE WHEN r.id_kind = 'uscc' THEN 'uscc_contains_org_code'
+            ELSE 'org_code_in_uscc' END AS evidence
+FROM records r JOIN entries e ON r.org_code_key = e.org_code_key
+WHERE r.id_kind <> e.id_kind
+"""
+
+_MASKED: Final = f"""
+SELECT record_id, entry_id, 'masked_id_name' AS tier,
+       CASE WHEN age_checked THEN 0.97 ELSE 0.95 END AS score,
+       'debtor' AS link, 'debtor' AS via,
+       CASE WHEN age_checked THEN 'masked_id_compatible_name_equal_age_consistent'
+            ELSE 'masked_id_compatible_name_equal' END AS evidence
+FROM (
+    SELECT r.record_id, e.entry_id,
+           e.age IS NOT NULL AND e.published_on IS NOT NULL AS age_checked,
+           strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE AS birth,
+           e.age AS published_age, e.published_on
+    FROM records r JOIN entries e ON r.mask_key = e.mask_key
+    WHERE e.id_kind = 'masked_resident_id' AND r.id_kind IN {_FULL_PERSON_KINDS}
+      AND (r.name_key = e.name_key OR r.name_core = e.name_core)
+)
+WHERE NOT age_checked
+   OR abs(
+        year(published_on) - year(birth)
+        - CASE WHEN strftime(published_on, '%m%d') < strftime(birth, '%m%d') THEN 1 ELSE 0 END
+        - published_age
+      ) <= {AGE_TOLERANCE_YEARS}
+"""
+"""A full ID compatible with a masked one: the 14 visible characters equal (so the check
+character holds for the hidden month-day), the person name keys equal, and the age the
+list published consistent with the birth date within a year (sites compute age at
+different moments)."""
+
+TIER_QUERIES: Final = {
+    S.Tier.EXACT_ID: _EXACT_ID,
+    S.Tier.ID_CROSSWALK: _CROSSWALK,
+    S.Tier.MASKED_ID_NAME: _MASKED,
+}
+
+
+def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of every tier's pairs, strongest tier per (record, entry)."""
+    union = "\nUNION ALL\n".join(f"({query})" for query in TIER_QUERIES.values())
+    return f"""
+    SELECT * FROM ({union}) AS pairs
+    QUALIFY row_number() OVER (
+        PARTITION BY record_id, entry_id ORDER BY {TIER_RANK_SQL}, score DESC) = 1
+    """
+
+
+def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pl.DataFrame:
+    """Candidates joined to their record and entry, kept only where the entry was listed
+    on the record's event date (``listed_from <= event_date < listed_until``) and, with
+    ``as_of``, only list knowledge published by that date."""
+    query = f"""
+    WITH pairs AS ({candidate_pairs(con)})
+    SELECT r.record_id, r.agency, r.record_type, r.sub_type, r.subject_type, r.subject_name,
+           r.subject_id, r.event_date, r.amount, r.id_kind AS subject_id_kind,
+           e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
+           e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.listed_until,
+           p.tier, p.score, p.link, p.via, p.evidence
+    FROM pairs p
+    JOIN records r USING (record_id)
+    JOIN entries e USING (entry_id)
+    WHERE e.listed_from <= r.event_date
+      AND (e.listed_until IS NULL OR r.event_date < e.listed_until)
+      AND ($as_of IS NULL OR e.listed_from <= $as_of)
+    ORDER BY r.record_id, e.entry_id
+    """
+    return con.execute(query, {"as_of": as_of}).pl()

@@ -1,0 +1,136 @@
+"""Key every frame once: classify identifiers, build name keys, place entries in time.
+
+This is the step between reading and storing (DESIGN.md section 2, "normalise"): it adds
+``id_kind``, ``id_norm``, ``id_problem``, the alternative reading of ambiguous 15-digit
+numbers, the organisation-code cross-walk key, the masked-ID blocking key and name keys,
+all as column expressions over whole frames.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from blacklist_match import schema as S
+from blacklist_match.ids import classify_expr, crosswalk_key_expr, mask_key_expr
+from blacklist_match.io.court_list import CASE_KEY
+from blacklist_match.names import company_key_expr, person_key_expr, person_key_nodot_expr
+
+PERSON: Final = S.SubjectType.PERSON.value
+ENTITY: Final = S.SubjectType.ENTITY.value
+
+ENTITY_NAME_PATTERN: Final = (
+    r"(公司|企业|集团|厂|店|中心|合作社|事务所|研究院|研究所|学校|医院|协会|商会|银行|"
+    r"经营部|工作室|门市部|批发部|商行|分行|支行|处|局|委员会|基金会|农场|站|社|馆|院)$"
+    r"|\(普通合伙\)$|\(有限合伙\)$"
+)
+"""Endings of organisation names; used only to guess a subject type nothing else gives."""
+
+_PERSON_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
+_ENTITY_KINDS: Final = [k.value for k in S.ENTITY_ID_KINDS]
+
+
+def _type_from_kind(kind: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(kind.is_in(_PERSON_KINDS))
+        .then(pl.lit(PERSON))
+        .when(kind.is_in(_ENTITY_KINDS))
+        .then(pl.lit(ENTITY))
+    )
+
+
+def _type_from_name(name: pl.Expr) -> pl.Expr:
+    normalised = name.str.normalize("NFKC")
+    return pl.when(normalised.str.contains(ENTITY_NAME_PATTERN)).then(pl.lit(ENTITY))
+
+
+def _with_ids(frame: pl.LazyFrame, id_column: str, hint: pl.Expr | None) -> pl.LazyFrame:
+    classified = classify_expr(pl.col(id_column), hint)
+    return (
+        frame.with_columns(classified.alias("__id"))
+        .unnest("__id")
+        .with_columns(
+            crosswalk_key_expr(pl.col(S.ID_KIND), pl.col(S.ID_NORM)).alias(S.ORG_CODE_KEY),
+            mask_key_expr(pl.col(S.ID_KIND), pl.col(S.ID_NORM)).alias(S.MASK_KEY),
+        )
+    )
+
+
+def _with_name_keys(frame: pl.LazyFrame, name_column: str, type_column: str) -> pl.LazyFrame:
+    company = company_key_expr(pl.col(name_column))
+    is_entity = pl.col(type_column) == ENTITY
+    return frame.with_columns(
+        pl.when(is_entity)
+        .then(company.struct.field(S.NAME_KEY))
+        .otherwise(person_key_expr(pl.col(name_column)))
+        .alias(S.NAME_KEY),
+        pl.when(is_entity)
+        .then(company.struct.field(S.NAME_CORE))
+        .otherwise(person_key_nodot_expr(pl.col(name_column)))
+        .alias(S.NAME_CORE),
+    )
+
+
+def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
+    """Add identity keys, ``debtor_type``, ``entry_id`` and ``listed_from`` to list entries.
+
+    The debtor type comes from the identifier kind, else from the fields the publication
+    fills only for one type (legal representative: entity; sex or age: person), else from
+    the name's ending. ``entry_id`` is stable across loads: case key and debtor identity.
+    """
+    hint = (
+        pl.when(pl.col(S.LEGAL_REP).is_not_null())
+        .then(pl.lit(ENTITY))
+        .when(pl.col(S.GENDER).is_not_null() | pl.col(S.AGE).is_not_null())
+        .then(pl.lit(PERSON))
+    )
+    keyed = _with_ids(entries, S.ID_NUMBER, hint).with_columns(
+        pl.coalesce(
+            _type_from_kind(pl.col(S.ID_KIND)),
+            hint,
+            _type_from_name(pl.col(S.NAME)),
+            pl.lit(PERSON),
+        ).alias(S.DEBTOR_TYPE)
+    )
+    keyed = _with_name_keys(keyed, S.NAME, S.DEBTOR_TYPE)
+    return keyed.with_columns(
+        pl.concat_str(
+            pl.col(CASE_KEY),
+            pl.lit("|"),
+            pl.coalesce(S.ID_NORM, pl.col(S.ID_NUMBER).str.normalize("NFKC"), S.NAME_KEY),
+        ).alias(S.ENTRY_ID),
+        pl.coalesce(S.PUBLISHED_ON, S.FILED_ON).alias(S.LISTED_FROM),
+    )
+
+
+def key_records(records: pl.LazyFrame) -> pl.LazyFrame:
+    """Add identity keys to agency records and fill an empty ``subject_type`` from the ID."""
+    keyed = _with_ids(records, S.SUBJECT_ID, pl.col(S.SUBJECT_TYPE))
+    keyed = keyed.with_columns(
+        pl.coalesce(
+            S.SUBJECT_TYPE,
+            _type_from_kind(pl.col(S.ID_KIND)),
+            _type_from_name(pl.col(S.SUBJECT_NAME)),
+            pl.lit(PERSON),
+        ).alias(S.SUBJECT_TYPE)
+    )
+    return _with_name_keys(keyed, S.SUBJECT_NAME, S.SUBJECT_TYPE)
+
+
+def key_officers(officers: pl.LazyFrame) -> pl.LazyFrame:
+    """Key the registry's entity and person identifiers (``entity_*`` and ``person_*``)."""
+    entity = classify_expr(pl.col(S.ENTITY_ID), pl.lit(ENTITY))
+    person = classify_expr(pl.col(S.PERSON_ID), pl.lit(PERSON))
+    return officers.with_columns(
+        entity.struct.field(S.ID_KIND).alias("entity_id_kind"),
+        entity.struct.field(S.ID_NORM).alias("entity_id_norm"),
+        person.struct.field(S.ID_KIND).alias("person_id_kind"),
+        person.struct.field(S.ID_NORM).alias("person_id_norm"),
+        person_key_expr(pl.col(S.PERSON_NAME)).alias("person_name_key"),
+    ).with_columns(
+        crosswalk_key_expr(pl.col("entity_id_kind"), pl.col("entity_id_norm")).alias(
+            "entity_org_code_key"
+        ),
+        mask_key_expr(pl.col("person_id_kind"), pl.col("person_id_norm")).alias("person_mask_key"),
+    )

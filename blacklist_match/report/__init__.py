@@ -1,0 +1,1 @@
+"""Flag reports, summaries and run manifests."""

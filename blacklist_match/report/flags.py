@@ -1,0 +1,129 @@
+"""Turn accepted candidates into flag rows: report columns, masked IDs, explanations."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from blacklist_match import schema as S
+
+ROLE_ZH: Final = {
+    S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
+    S.Role.MAIN_PERSON_IN_CHARGE.value: "主要负责人",
+    S.Role.ACTUAL_CONTROLLER.value: "实际控制人",
+    S.Role.DIRECTLY_RESPONSIBLE.value: "影响债务履行的直接责任人员",
+    S.Role.DIRECTOR.value: "董事",
+    S.Role.SUPERVISOR.value: "监事",
+    S.Role.SENIOR_MANAGER.value: "高级管理人员",
+}
+
+EVIDENCE_ZH: Final = {
+    "id_equal": "证件号码与名单所列证件号码一致",
+    "id_equal_after_15_to_18": "证件号码与名单所列证件号码一致（15位旧号升位为18位后比对）",
+    "uscc_contains_org_code": "统一社会信用代码第9至17位与名单所列组织机构代码一致",
+    "org_code_in_uscc": "组织机构代码与名单所列统一社会信用代码第9至17位一致",
+    "masked_id_compatible_name_equal": (
+        "身份证号与名单公布的隐去出生月日的号码相容（可见位一致，出生月日满足校验位）且姓名一致"
+    ),
+    "masked_id_compatible_name_equal_age_consistent": (
+        "身份证号与名单公布的隐去出生月日的号码相容（可见位一致，出生月日满足校验位），"
+        "姓名一致且与公布年龄相符"
+    ),
+}
+
+_MASKED_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
+
+
+def mask_person_id(value: pl.Expr, kind: pl.Expr) -> pl.Expr:
+    """Hide a person's ID but its first 6 and last 2 characters; entity codes stay shown.
+
+    Entity codes are public registration data (the list itself publishes them unmasked).
+    An identifier of unknown kind is masked the same way, to be safe.
+    """
+    text = value.str.strip_chars()
+    length = text.str.len_chars()
+    hidden = pl.concat_str(
+        text.str.slice(0, 6),
+        pl.lit("*").repeat_by(pl.max_horizontal(length - 8, pl.lit(0))).list.join(""),
+        text.str.slice(-2, 2),
+    )
+    return (
+        pl.when(kind.is_in([k.value for k in S.ENTITY_ID_KINDS]))
+        .then(text)
+        .when(length <= 8)
+        .then(pl.lit("*").repeat_by(length).list.join(""))
+        .otherwise(hidden)
+    )
+
+
+def explanation() -> pl.Expr:
+    """One Chinese sentence naming the evidence, the listing and the rule."""
+    evidence = pl.col("evidence").replace_strict(EVIDENCE_ZH, default=pl.col("evidence"))
+    subject = (
+        pl.when(pl.col(S.LINK) == S.Link.OFFICER_OF_LISTED_ENTITY.value)
+        .then(
+            pl.concat_str(
+                pl.lit("申请人系被执行人"),
+                pl.col(S.DEBTOR_NAME),
+                pl.lit("的"),
+                pl.col(S.VIA).replace_strict(ROLE_ZH, default=pl.col(S.VIA)),
+                pl.lit("（据登记信息），"),
+            )
+        )
+        .when(pl.col(S.LINK) == S.Link.ENTITY_OF_LISTED_PERSON.value)
+        .then(
+            pl.concat_str(
+                pl.lit("申请单位的"),
+                pl.col(S.VIA).replace_strict(ROLE_ZH, default=pl.col(S.VIA)),
+                pl.lit("为被执行人"),
+                pl.col(S.DEBTOR_NAME),
+                pl.lit("（据登记信息），"),
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    return pl.concat_str(
+        subject,
+        pl.lit("申请人"),
+        evidence,
+        pl.lit("；"),
+        pl.col(S.DEBTOR_NAME),
+        pl.lit("自"),
+        pl.col(S.LISTED_FROM).dt.strftime("%Y年%m月%d日"),
+        pl.lit("起由"),
+        pl.col(S.COURT).fill_null("执行法院"),
+        pl.lit("列入失信被执行人名单（案号"),
+        pl.col(S.CASE_NO),
+        pl.lit("）；依规则"),
+        pl.col(S.RULE_ID),
+        pl.lit("："),
+        pl.col(S.BASIS),
+        pl.lit("。"),
+        ignore_nulls=True,
+    )
+
+
+def build_flags(accepted: pl.LazyFrame, *, show_ids: bool = False) -> pl.DataFrame:
+    """The report: one row per (record, list entry, rule), DESIGN.md section 6 columns first.
+
+    ``subject_id`` is masked unless ``show_ids``; ``entry_id``, ``link`` and ``evidence``
+    follow the contract columns so a flag can be traced and keyed later.
+    """
+    subject_id = (
+        pl.col(S.SUBJECT_ID)
+        if show_ids
+        else mask_person_id(pl.col(S.SUBJECT_ID), pl.col("subject_id_kind").fill_null("unknown"))
+    )
+    return (
+        accepted.with_columns(
+            explanation().alias(S.EXPLANATION),
+            subject_id.alias(S.SUBJECT_ID),
+            pl.col(S.SCORE).round(4),
+        )
+        .select(
+            *S.FLAG_COLUMNS, S.ENTRY_ID, S.LINK, "evidence", S.AGENCY, S.RECORD_TYPE, S.SUB_TYPE
+        )
+        .sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
+        .collect()
+    )

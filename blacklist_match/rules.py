@@ -1,0 +1,314 @@
+"""Article 10 as data: rule models, loading, validation and compilation to Polars.
+
+A rule pack is a folder of YAML files, one per Article 10 category. Files are read with
+``yaml.safe_load`` (no tags that construct objects) and validated by pydantic models that
+forbid unknown keys; every error in a pack is reported at once, naming the file, the rule
+id and the field. Rules never carry code: conditions are a small whitelisted vocabulary
+compiled to Polars expressions, so no rule text is ever evaluated or spliced into SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from blacklist_match import schema as S
+from blacklist_match.errors import RuleError
+from blacklist_match.resources import shipped_dir
+
+CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,63}$"
+RULE_ID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+TIER_RANK: Final = {tier.value: rank for rank, tier in enumerate(S.TIER_ORDER)}
+
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+
+
+class Basis(BaseModel):
+    """The measure and its legal source, in Chinese and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    zh: str = Field(min_length=1, max_length=500)
+    en: str = Field(min_length=1, max_length=500)
+    source: str = Field(min_length=1, max_length=500)
+
+
+class Conditions(BaseModel):
+    """Whitelisted conditions: amount bounds, subject type, linking roles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    amount_at_least: float | None = Field(default=None, ge=0)
+    amount_below: float | None = Field(default=None, gt=0)
+    subject_type: S.SubjectType | None = None
+    roles: tuple[S.Role, ...] | None = None
+
+
+class Rule(BaseModel):
+    """One restriction measure applied to one record type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    category: S.Category
+    record_type: str
+    sub_types: tuple[Code, ...] | None = None
+    subjects: S.Scope
+    action: S.Action
+    min_tier: S.Tier
+    basis: Basis
+    conditions: Conditions = Conditions()
+    exempt: tuple[Code, ...] = ()
+    natural_person_debtors_only: bool = False
+    description: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("record_type")
+    @classmethod
+    def _known_record_type(cls, value: str) -> str:
+        if value not in S.RECORD_TYPES:
+            raise ValueError(f"unknown record type {value!r}; expected one of {S.RECORD_TYPES}")
+        return value
+
+    @field_validator("sub_types", mode="before")
+    @classmethod
+    def _all_means_none(cls, value: Any) -> Any:
+        return None if value in ("all", "*") else value
+
+
+class RuleFile(BaseModel):
+    """A YAML file of the pack: its category and its rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    category: S.Category
+    rules: list[dict[str, Any]]
+
+
+_FIELD_MESSAGES: Final = {
+    "category": f"unknown category; expected one of {[c.value for c in S.Category]}",
+    "action": f"unknown action; expected one of {[a.value for a in S.Action]}",
+    "subjects": f"unknown subject scope; expected one of {[s.value for s in S.Scope]}",
+    "min_tier": f"unknown tier; expected one of {[t.value for t in S.Tier]}",
+}
+
+
+def _rule_errors(error: ValidationError, file: str, rule_id: str | None) -> list[RuleError]:
+    found = []
+    for item in error.errors():
+        location = [str(part) for part in item["loc"]]
+        field = ".".join(location) or None
+        message = item["msg"]
+        if location and location[0] in _FIELD_MESSAGES and item["type"] == "enum":
+            message = f"{_FIELD_MESSAGES[location[0]]}, got {item['input']!r}"
+        elif location[:1] == ["conditions"] and item["type"] == "extra_forbidden":
+            message = (
+                f"unknown condition {location[-1]!r}; allowed: {sorted(Conditions.model_fields)}"
+            )
+        elif item["type"] == "extra_forbidden":
+            message = f"unknown key {location[-1]!r}"
+        elif item["type"] == "value_error":
+            message = str(item["ctx"]["error"]) if "ctx" in item else message
+        found.append(RuleError(message, file=file, rule_id=rule_id, field=field))
+    return found
+
+
+class RulePackError(RuleError):
+    """Every error found in a rule pack, reported together."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        self.errors = errors
+        Exception.__init__(self, "\n".join(str(e) for e in errors))
+        self.reason = str(self)
+        self.file = errors[0].file if errors else None
+        self.rule_id = errors[0].rule_id if errors else None
+        self.field = errors[0].field if errors else None
+
+
+def shipped_rules_dir() -> Path:
+    """The rule pack that ships with the engine (inside the wheel, or the source tree)."""
+    return shipped_dir("rules")
+
+
+def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
+    file = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        return [], [RuleError(f"not a plain YAML rule file: {error}", file=file)]
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [RuleError(f"cannot read: {error}", file=file)]
+    try:
+        rule_file = RuleFile.model_validate(document)
+    except ValidationError as error:
+        return [], _rule_errors(error, file, None)
+    rules: list[Rule] = []
+    errors: list[RuleError] = []
+    for index, raw in enumerate(rule_file.rules):
+        rule_id = str(raw.get("id", f"#{index + 1}"))
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError as error:
+            errors.extend(_rule_errors(error, file, rule_id))
+            continue
+        if rule.category != rule_file.category:
+            errors.append(
+                RuleError(
+                    f"category {rule.category.value!r} differs from the file's "
+                    f"{rule_file.category.value!r}",
+                    file=file,
+                    rule_id=rule.id,
+                    field="category",
+                )
+            )
+            continue
+        rules.append(rule)
+    return rules, errors
+
+
+class RulePack:
+    """A validated set of rules, compiled once to a frame the batch joins against."""
+
+    def __init__(self, rules: Iterable[Rule], sources: Iterable[Path] = ()) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.sources: tuple[Path, ...] = tuple(sources)
+
+    @classmethod
+    def load(cls, *directories: str | Path) -> RulePack:
+        """Load the shipped pack, then each directory in order (same id: later wins).
+
+        Raises :class:`RulePackError` listing every problem found.
+        """
+        by_id: dict[str, Rule] = {}
+        errors: list[RuleError] = []
+        sources: list[Path] = []
+        for directory in (shipped_rules_dir(), *map(Path, directories)):
+            if not directory.is_dir():
+                errors.append(RuleError("not a rules folder", file=str(directory)))
+                continue
+            files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+            seen_here: set[str] = set()
+            for path in files:
+                rules, found = _parse_file(path)
+                errors.extend(found)
+                sources.append(path)
+                for rule in rules:
+                    if rule.id in seen_here:
+                        errors.append(
+                            RuleError("duplicate rule id", file=str(path), rule_id=rule.id)
+                        )
+                    seen_here.add(rule.id)
+                    by_id[rule.id] = rule
+        if errors:
+            raise RulePackError(errors)
+        return cls(by_id.values(), sources)
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the pack's content, recorded in every run manifest."""
+        text = "\n".join(rule.model_dump_json() for rule in sorted(self.rules, key=lambda r: r.id))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @cached_property
+    def table(self) -> pl.DataFrame:
+        """One row per rule, in the columns :func:`apply_rules` compiles against."""
+        return pl.DataFrame(
+            {
+                S.RULE_ID: [r.id for r in self.rules],
+                S.CATEGORY: [r.category.value for r in self.rules],
+                S.RECORD_TYPE: [r.record_type for r in self.rules],
+                "rule_sub_types": [list(r.sub_types) if r.sub_types else None for r in self.rules],
+                "rule_exempt": [list(r.exempt) for r in self.rules],
+                "rule_scope": [r.subjects.value for r in self.rules],
+                "rule_action": [r.action.value for r in self.rules],
+                "rule_min_tier_rank": [TIER_RANK[r.min_tier.value] for r in self.rules],
+                "rule_amount_at_least": [r.conditions.amount_at_least for r in self.rules],
+                "rule_amount_below": [r.conditions.amount_below for r in self.rules],
+                "rule_subject_type": [
+                    r.conditions.subject_type.value if r.conditions.subject_type else None
+                    for r in self.rules
+                ],
+                "rule_roles": [
+                    [role.value for role in r.conditions.roles] if r.conditions.roles else None
+                    for r in self.rules
+                ],
+                "rule_person_debtors_only": [r.natural_person_debtors_only for r in self.rules],
+                S.BASIS: [f"{r.basis.zh}（{r.basis.source}）" for r in self.rules],
+                "basis_en": [r.basis.en for r in self.rules],
+            },
+            schema_overrides={
+                "rule_sub_types": pl.List(pl.String),
+                "rule_exempt": pl.List(pl.String),
+                "rule_roles": pl.List(pl.String),
+                "rule_amount_at_least": pl.Float64,
+                "rule_amount_below": pl.Float64,
+                "rule_subject_type": pl.String,
+            },
+        )
+
+
+def _in_scope() -> pl.Expr:
+    link = pl.col(S.LINK)
+    debtor = link == S.Link.DEBTOR.value
+    person_debtor = pl.col(S.DEBTOR_TYPE) == S.SubjectType.PERSON.value
+    four = (link == S.Link.OFFICER_OF_LISTED_ENTITY.value) & pl.col(S.VIA).is_in(
+        [r.value for r in S.FOUR_ROLES]
+    )
+    officers = (link == S.Link.ENTITY_OF_LISTED_PERSON.value) & pl.col(S.VIA).is_in(
+        [r.value for r in S.OFFICER_ROLES]
+    )
+    scope = pl.col("rule_scope")
+    return (
+        pl.when(scope == S.Scope.DEBTOR.value)
+        .then(debtor)
+        .when(scope == S.Scope.DEBTOR_PERSON.value)
+        .then(debtor & person_debtor)
+        .when(scope == S.Scope.DEBTOR_AND_FOUR.value)
+        .then(debtor | four)
+        .when(scope == S.Scope.DEBTOR_AND_OFFICERS.value)
+        .then(debtor | officers)
+        .otherwise(False)
+    )
+
+
+def apply_rules(candidates: pl.LazyFrame, pack: RulePack) -> pl.LazyFrame:
+    """Join candidates to the rules of their record type and keep what a rule accepts.
+
+    ``candidates`` needs ``record_type, sub_type, subject_type, amount, tier, link, via,
+    debtor_type``. Evidence from a review-only tier never blocks: such a rule's ``block``
+    becomes ``review``. One row comes out per (candidate, accepting rule).
+    """
+    sub_type = pl.col(S.SUB_TYPE)
+    accepted = (
+        (pl.col("rule_sub_types").is_null() | pl.col("rule_sub_types").list.contains(sub_type))
+        & ~(sub_type.is_not_null() & pl.col("rule_exempt").list.contains(sub_type)).fill_null(False)
+        & (pl.col(S.TIER).replace_strict(TIER_RANK) <= pl.col("rule_min_tier_rank"))
+        & _in_scope()
+        & (
+            pl.col("rule_amount_at_least").is_null()
+            | (pl.col(S.AMOUNT) >= pl.col("rule_amount_at_least"))
+        )
+        & (pl.col("rule_amount_below").is_null() | (pl.col(S.AMOUNT) < pl.col("rule_amount_below")))
+        & (
+            pl.col("rule_subject_type").is_null()
+            | (pl.col(S.SUBJECT_TYPE) == pl.col("rule_subject_type"))
+        )
+        & (pl.col("rule_roles").is_null() | pl.col("rule_roles").list.contains(pl.col(S.VIA)))
+        & (
+            ~pl.col("rule_person_debtors_only")
+            | (pl.col(S.DEBTOR_TYPE) == S.SubjectType.PERSON.value)
+        )
+    )
+    review_only = pl.col(S.TIER).is_in([t.value for t in S.REVIEW_ONLY_TIERS])
+    action = (
+        pl.when(review_only & (pl.col("rule_action") == S.Action.BLOCK.value))
+        .then(pl.lit(S.Action.REVIEW.value))
+        .otherwise(pl.col("rule_action"))
+    )
+    return (
+        candidates.join(pack.table.lazy(), on=S.RECORD_TYPE, how="inner")
+        .filter(accepted.fill_null(False))
+        .with_columns(action.alias(S.ACTION))
+    )

@@ -1,0 +1,42 @@
+"""Shared fixtures: real files in the formats users send, written to a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+LIST_HEADER = (
+    "案号,被执行人姓名/名称,性别,年龄,身份证号码/组织机构代码,法定代表人或者负责人姓名,"
+    "执行法院,省份,执行依据文号,立案时间,做出执行依据单位,生效法律文书确定的义务,"
+    "被执行人的履行情况,失信被执行人行为具体情形,发布时间"
+)
+
+# Synthetic debtors (valid check characters, not real people):
+# 420902198305120484 is compatible with the published mask 4209021983****0484.
+LIST_ROWS = [
+    "（2019）鄂0902执1194号,张伟,男,36,4209021983****0484,,孝感市孝南区人民法院,湖北,"
+    "(2019)鄂0902民初1103号,2019年07月09日,孝感市孝南区人民法院,支付货款,全部未履行,"
+    '"违反财产报告制度,违反限制消费令",2019年07月13日',
+    "(2017)桂1322执487号,象州县腾飞商贸有限公司,,0,60056316-5,李明,象州县人民法院,广西,"
+    "(2017)桂1322民初88号,20170811,象州县人民法院,支付货款,全部未履行,"
+    "有履行能力而拒不履行生效法律文书确定义务,1511625600",
+    "(2018)京0105执55号,王芳,女,40,110105197801010029,,北京市朝阳区人民法院,北京,"
+    "(2018)京0105民初9号,2018-03-01,北京市朝阳区人民法院,还款,部分未履行,暂无,"
+    "2018-03-20 10:00:00",
+]
+
+
+@pytest.fixture
+def list_csv(tmp_path: Path) -> Path:
+    """A court list CSV with the publication's Chinese labels, UTF-8 with BOM."""
+    path = tmp_path / "court_list.csv"
+    path.write_text("\n".join([LIST_HEADER, *LIST_ROWS]) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def write_records(path: Path, rows: list[dict[str, str | None]]) -> Path:
+    """Write agency records as UTF-8 CSV with the canonical headers."""
+    pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).write_csv(path)
+    return path
