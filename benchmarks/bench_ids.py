@@ -112,13 +112,15 @@ def main() -> None:
     vector_rows = result.head(len(sample)).rows()
     mismatches = sum(
         1
-        for s, v in zip(scalar, vector_rows)
+        for s, v in zip(scalar, vector_rows, strict=True)
         if (s.kind.value, s.value, s.problem, s.alt_kind and s.alt_kind.value, s.alt_value) != v
     )
     kinds = result.group_by(result.columns[0]).len().sort("len", descending=True)
 
     print(f"rows: {args.n:,}  (kinds: {dict(kinds.iter_rows())})")
-    print(f"vectorised classify_expr: {vector_seconds:.3f} s  {args.n / vector_seconds:,.0f} rows/s")
+    print(
+        f"vectorised classify_expr: {vector_seconds:.3f} s  {args.n / vector_seconds:,.0f} rows/s"
+    )
     extrapolated = "" if len(sample) == args.n else f" (timed on {len(sample):,}, extrapolated)"
     print(
         f"scalar classify:          {scalar_seconds:.3f} s  "

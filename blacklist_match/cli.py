@@ -107,6 +107,24 @@ def demo(
 
 
 @app.command()
+def generate(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the files into")],
+    persons: Annotated[int, typer.Option(help="Listed natural persons")] = 120,
+    companies: Annotated[int, typer.Option(help="Listed companies")] = 60,
+    records: Annotated[int, typer.Option(help="Agency records")] = 600,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Write a synthetic, labelled scenario (list, removals, officers, records, truth)."""
+    from blacklist_match.synth import build_scenario
+
+    scenario = build_scenario(
+        listed_persons=persons, listed_companies=companies, records=records, seed=seed
+    )
+    for kind, path in scenario.write(folder).items():
+        typer.echo(f"{kind}: {path}")
+
+
+@app.command()
 def version() -> None:
     """Print the engine version."""
     typer.echo(__version__)

@@ -114,12 +114,12 @@ TRADES: Final = (
 )
 FORMS: Final = ("有限公司", "有限责任公司", "股份有限公司")
 COURTS: Final = (
-    "北京市朝阳区人民法院",
-    "上海市浦东新区人民法院",
-    "深圳市南山区人民法院",
-    "孝感市孝南区人民法院",
-    "象州县人民法院",
-    "重庆市渝中区人民法院",
+    ("北京市朝阳区人民法院", "京0105"),
+    ("上海市浦东新区人民法院", "沪0115"),
+    ("深圳市南山区人民法院", "粤0305"),
+    ("孝感市孝南区人民法院", "鄂0902"),
+    ("象州县人民法院", "桂1322"),
+    ("重庆市渝中区人民法院", "渝0103"),
 )
 PROVINCE_SHORT: Final = ("北京", "上海", "广东", "湖北", "广西", "重庆")
 CONDUCTS: Final = (
@@ -326,14 +326,14 @@ def build_scenario(
         nonlocal case_counter
         case_counter += 1
         left, right = ("（", "）") if rng.random() < 0.4 else ("(", ")")
-        return f"{left}{year}{right}{court[:2]}{rng.randrange(1000, 9999)}执{case_counter}号"
+        return f"{left}{year}{right}{court}执{case_counter}号"
 
     def add_cases(subject: Person | Company, entity: bool) -> None:
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             published = g.date_between(start, today - timedelta(days=30))
             filed = published - timedelta(days=rng.randrange(20, 400))
-            court = rng.choice(COURTS)
-            case_no = new_case(court, filed.year)
+            court, court_code = rng.choice(COURTS)
+            case_no = new_case(court_code, filed.year)
             if entity:
                 if not isinstance(subject, Company):
                     raise TypeError(type(subject))
@@ -372,7 +372,7 @@ def build_scenario(
                     "legal_rep": legal_rep,
                     "court": court,
                     "province": rng.choice(PROVINCE_SHORT),
-                    "basis_doc_no": f"({filed.year - 1}){court[:2]}民初{rng.randrange(100, 999)}号",
+                    "basis_doc_no": f"({filed.year - 1}){court_code}民初{rng.randrange(100, 999)}号",
                     "filed_on": f"{filed:%Y年%m月%d日}",
                     "basis_issuer": court,
                     "obligation": "支付货款及利息",

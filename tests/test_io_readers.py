@@ -143,8 +143,8 @@ def test_removals_and_officers_are_read(tmp_path: Path) -> None:
     officers = tmp_path / "officers.csv"
     officers.write_text(
         "entity_id,entity_name,person_name,person_id,role,start_date,end_date\n"
-        "91110000600037341L,某公司,李明,110105197801010029,法定代表人,2010-01-01,\n"
-        "91110000600037341L,某公司,李明,110105197801010029,janitor,2010-01-01,\n",
+        "91110000600037341L,某公司,李明,110105197801010028,法定代表人,2010-01-01,\n"
+        "91110000600037341L,某公司,李明,110105197801010028,janitor,2010-01-01,\n",
         encoding="utf-8",
     )
     links, bad = read_officers(officers)

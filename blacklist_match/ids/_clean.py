@@ -45,15 +45,17 @@ _ASCII_REMOVABLE_RE: Final = r"[\t\n\x0b\x0c\r\x1c-\x1f \-]"
 _NON_ASCII_RE: Final = r"[^\x00-\x7f]"
 
 
+_DELETE: Final = dict.fromkeys(
+    [cp for cp in range(0x3001) if chr(cp).isspace()] + [ord(ch) for ch in DASHES + INVISIBLES]
+)  # U+3000 is the last code point for which str.isspace() holds
+"""``str.translate`` table deleting every whitespace character, dash and invisible."""
+
+
 def compact(text: Any) -> str:
     """Clean ``text`` for validation; ``None`` becomes ``''``. Never raises."""
     if text is None:
         return ""
-    normalised = unicodedata.normalize("NFKC", str(text))
-    kept = (
-        ch for ch in normalised if not ch.isspace() and ch not in DASHES and ch not in INVISIBLES
-    )
-    return "".join(kept).upper()
+    return unicodedata.normalize("NFKC", str(text)).translate(_DELETE).upper()
 
 
 def is_placeholder(compacted: str) -> bool:
@@ -65,13 +67,19 @@ def is_placeholder(compacted: str) -> bool:
 
 def _compact_series(values: pl.Series) -> pl.Series:
     """Series form of :func:`compact`: column operations for ASCII, the scalar otherwise."""
-    values = values.cast(pl.String)
-    cleaned = values.str.replace_all(_ASCII_REMOVABLE_RE, "").str.to_uppercase().fill_null("")
-    non_ascii = values.str.contains(_NON_ASCII_RE).fill_null(False)
+    originals = values.cast(pl.String).fill_null("")
+    values = originals.clone()  # scatter works in place
+    removable = values.str.contains(_ASCII_REMOVABLE_RE)
+    if removable.any():
+        positions = removable.arg_true()
+        stripped = values.gather(positions).str.replace_all(_ASCII_REMOVABLE_RE, "")
+        values = values.scatter(positions, stripped)
+    cleaned = values.str.to_uppercase()
+    non_ascii = values.str.contains(_NON_ASCII_RE)
     if non_ascii.any():
         positions = non_ascii.arg_true()
-        fixed = pl.Series([compact(v) for v in values.gather(positions).to_list()], dtype=pl.String)
-        cleaned = cleaned.scatter(positions, fixed)
+        fixed = [compact(v) for v in originals.gather(positions).to_list()]
+        cleaned = cleaned.scatter(positions, pl.Series(fixed, dtype=pl.String))
     return cleaned
 
 

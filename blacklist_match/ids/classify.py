@@ -59,7 +59,7 @@ from blacklist_match.ids import (
     resident_id,
     uscc,
 )
-from blacklist_match.schema import ID_ALT_KIND, ID_ALT_NORM, ID_KIND, ID_NORM, ID_PROBLEM, IdKind
+from blacklist_match.schema import IdKind
 
 PROBLEM_CODES: Final[dict[type[InvalidIdentifier], str]] = {
     InvalidLength: "length",
@@ -72,16 +72,16 @@ PROBLEM_CODES: Final[dict[type[InvalidIdentifier], str]] = {
 
 EMPTY: Final = "empty"
 
-_PERSON18_RE: Final = r"^[0-9]{17}[0-9X]$"
-_ALNUM18_RE: Final = r"^[0-9A-Z]{18}$"
-_PERSON_LIKE_RE: Final = r"^[0-9A-Z][0-9]{5}(18|19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9X]$"
-_OLD_FOREIGN_RE: Final = r"^[A-Z]{3}[0-9]{12}$"
-_DIGITS15_RE: Final = r"^[0-9]{15}$"
-_ALNUM15_RE: Final = r"^[0-9A-Z]{15}$"
-_LETTERS3_RE: Final = r"^[A-Z]{3}"
-_ALNUM9_RE: Final = r"^[0-9A-Z]{9}$"
-_ALNUM_RE: Final = r"^[0-9A-Z]+$"
-_DIGITS_X_RE: Final = r"^[0-9]+X?$"
+PERSON18_RE: Final = r"^[0-9]{17}[0-9X]$"
+ALNUM18_RE: Final = r"^[0-9A-Z]{18}$"
+PERSON_LIKE_RE: Final = r"^[0-9A-Z][0-9]{5}(18|19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9X]$"
+OLD_FOREIGN_RE: Final = r"^[A-Z]{3}[0-9]{12}$"
+DIGITS15_RE: Final = r"^[0-9]{15}$"
+ALNUM15_RE: Final = r"^[0-9A-Z]{15}$"
+LETTERS3_RE: Final = r"^[A-Z]{3}"
+ALNUM9_RE: Final = r"^[0-9A-Z]{9}$"
+ALNUM_RE: Final = r"^[0-9A-Z]+$"
+DIGITS_X_RE: Final = r"^[0-9]+X?$"
 
 
 class Classification(NamedTuple):
@@ -123,10 +123,10 @@ def _matches(pattern: str, number: str) -> bool:
 
 
 def _classify18(number: str) -> Classification:
-    if not _matches(_ALNUM18_RE, number):
+    if not _matches(ALNUM18_RE, number):
         return Classification(IdKind.UNKNOWN, None, "format")
     person_kind = _person_kind(number)
-    if _matches(_PERSON18_RE, number):
+    if _matches(PERSON18_RE, number):
         value, problem = _reading(_PERSON_MODULES[person_kind], number)
         if problem is None:
             return Classification(person_kind, value, None)
@@ -135,15 +135,15 @@ def _classify18(number: str) -> Classification:
     uscc_value, uscc_problem = _reading(uscc, number)
     if uscc_problem is None:
         return Classification(IdKind.USCC, uscc_value, None)
-    if _matches(_PERSON_LIKE_RE, number):
+    if _matches(PERSON_LIKE_RE, number):
         return Classification(person_kind, None, problem)
     return Classification(IdKind.USCC, None, uscc_problem)
 
 
 def _classify15(number: str, subject_type: str | None) -> Classification:
-    if _matches(_OLD_FOREIGN_RE, number):
+    if _matches(OLD_FOREIGN_RE, number):
         return Classification(IdKind.FOREIGN_PR, number, None)
-    if _matches(_DIGITS15_RE, number):
+    if _matches(DIGITS15_RE, number):
         person_value, person_problem = _reading(resident_id, number)
         entity_value, entity_problem = _reading(reg_no, number)
         if subject_type == "person":
@@ -157,9 +157,9 @@ def _classify15(number: str, subject_type: str | None) -> Classification:
         if person_problem is None:
             return Classification(IdKind.RESIDENT_ID, person_value, None)
         return Classification(IdKind.REG_NO, entity_value, entity_problem)
-    if not _matches(_ALNUM15_RE, number):
+    if not _matches(ALNUM15_RE, number):
         return Classification(IdKind.UNKNOWN, None, "format")
-    if _matches(_LETTERS3_RE, number):
+    if _matches(LETTERS3_RE, number):
         return Classification(IdKind.FOREIGN_PR, None, "format")
     if subject_type == "person":
         return Classification(IdKind.RESIDENT_ID, None, "format")
@@ -167,7 +167,7 @@ def _classify15(number: str, subject_type: str | None) -> Classification:
 
 
 def _classify_other_length(number: str, subject_type: str | None) -> Classification:
-    if not _matches(_ALNUM_RE, number):
+    if not _matches(ALNUM_RE, number):
         return Classification(IdKind.UNKNOWN, None, "format")
     length = len(number)
     if 7 <= length <= 11:
@@ -176,7 +176,7 @@ def _classify_other_length(number: str, subject_type: str | None) -> Classificat
         kind = IdKind.RESIDENT_ID if subject_type == "person" else IdKind.REG_NO
         return Classification(kind, None, "length")
     if 16 <= length <= 21:
-        kind = IdKind.RESIDENT_ID if _matches(_DIGITS_X_RE, number) else IdKind.USCC
+        kind = IdKind.RESIDENT_ID if _matches(DIGITS_X_RE, number) else IdKind.USCC
         return Classification(kind, None, "length")
     return Classification(IdKind.UNKNOWN, None, "length")
 
@@ -198,7 +198,7 @@ def classify(text: object, subject_type: str | None = None) -> Classification:
     if len(number) == 15:
         return _classify15(number, subject_type)
     if len(number) == 9:
-        if not _matches(_ALNUM9_RE, number):
+        if not _matches(ALNUM9_RE, number):
             return Classification(IdKind.UNKNOWN, None, "format")
         value, problem = _reading(org_code, number)
         return Classification(IdKind.ORG_CODE, value, problem)
@@ -230,143 +230,35 @@ def mask_key(kind: str | None, value: str | None) -> str | None:
 
 # --- vectorised twins ---------------------------------------------------------------------
 
-_NULL_STR: Final = pl.lit(None, dtype=pl.String)
-
-
-def _result(
-    kind: IdKind | pl.Expr,
-    value: pl.Expr | None,
-    problem: str | pl.Expr | None,
-    alt_kind: IdKind | None = None,
-    alt_value: pl.Expr | None = None,
-) -> pl.Expr:
-    def as_expr(item: str | pl.Expr | None) -> pl.Expr:
-        if item is None:
-            return _NULL_STR
-        if isinstance(item, pl.Expr):
-            return item
-        return pl.lit(str(item), dtype=pl.String)
-
-    return pl.struct(
-        as_expr(kind).alias(ID_KIND),
-        as_expr(value).alias(ID_NORM),
-        as_expr(problem).alias(ID_PROBLEM),
-        as_expr(alt_kind).alias(ID_ALT_KIND),
-        as_expr(alt_value).alias(ID_ALT_NORM),
-    )
-
-
-def _valid_or_problem(kind: IdKind | pl.Expr, value: pl.Expr, problem: pl.Expr) -> pl.Expr:
-    return _result(kind, pl.when(problem.is_null()).then(value), problem)
-
 
 def classify_expr(expr: pl.Expr, subject_type: pl.Expr | str | None = None) -> pl.Expr:
     """Vectorised :func:`classify`: a Struct with fields ID_KIND, ID_NORM, ID_PROBLEM,
     ID_ALT_KIND, ID_ALT_NORM (kinds as IdKind string values). Never raises per row.
 
+    The work is done by :func:`._frame.classify_series` on whole columns (one call per
+    batch), which only runs each check on the rows whose shape needs it.
+
     >>> frame = pl.DataFrame({"id": ["60056316-5", "411702700422319", None]})
     >>> frame.select(classify_expr(pl.col("id"))).unnest("id").rows()
     [('org_code', '600563165', None, None, None), ('resident_id', '41170219700422319X', None, None, None), ('unknown', None, 'empty', None, None)]
     """  # noqa: E501
-    number = _clean.compact_expr(expr)
+    from blacklist_match.ids import _frame
+
     if subject_type is None:
-        subject = _NULL_STR
-    elif isinstance(subject_type, str):
-        subject = pl.lit(subject_type, dtype=pl.String)
-    else:
-        subject = subject_type.cast(pl.String)
-    is_person = (subject == "person").fill_null(False)
-    is_entity = (subject == "entity").fill_null(False)
-    length = number.str.len_chars()
-    contains = number.str.contains
+        return expr.cast(pl.String).map_batches(
+            _frame.classify_series, return_dtype=_frame.RESULT_DTYPE, is_elementwise=True
+        )
+    subject = pl.lit(subject_type) if isinstance(subject_type, str) else subject_type
+    name = expr.meta.output_name(raise_if_undetermined=False) or "id"
 
-    # 18 characters: the person reading by prefix, then USCC.
-    first = number.str.slice(0, 1)
-    person_kind = (
-        pl.when(number.str.slice(0, 6).is_in(resident_id.PERMIT_PREFIXES))
-        .then(pl.lit(IdKind.RESIDENCE_PERMIT.value))
-        .when(first == "9")
-        .then(pl.lit(IdKind.FOREIGN_PR.value))
-        .otherwise(pl.lit(IdKind.RESIDENT_ID.value))
-    )
-    person_component_ok = (person_kind != IdKind.RESIDENT_ID.value) | (
-        (first >= "1") & (first <= "8")
-    )
-    person_problem = resident_id.person18_problem_expr(number, person_component_ok)
-    uscc_problem = uscc.problem_expr(number)
-
-    # 15 digits: old resident ID and/or registration number.
-    old_problem = resident_id.problem_expr(number)
-    old_value = resident_id.upgrade_expr(number)
-    reg_problem = reg_no.problem_expr(number)
-
-    masked_problem = masked_id.problem_expr(number)
-    org_problem = org_code.problem_expr(number)
-    subject_reading = pl.when(is_person).then(pl.lit(IdKind.RESIDENT_ID.value))
-    other_length_kind = (
-        pl.when(length.is_between(7, 11))
-        .then(pl.lit(IdKind.ORG_CODE.value))
-        .when(length.is_between(12, 14))
-        .then(subject_reading.otherwise(pl.lit(IdKind.REG_NO.value)))
-        .when(length.is_between(16, 21) & contains(_DIGITS_X_RE))
-        .then(pl.lit(IdKind.RESIDENT_ID.value))
-        .when(length.is_between(16, 21))
-        .then(pl.lit(IdKind.USCC.value))
-        .otherwise(pl.lit(IdKind.UNKNOWN.value))
-    )
+    def run(pair: pl.Series) -> pl.Series:
+        fields = pair.struct.unnest()
+        return _frame.classify_series(fields["n"], fields["s"]).alias(name)
 
     return (
-        pl.when(_clean.is_placeholder_expr(number))
-        .then(_result(IdKind.UNKNOWN, None, EMPTY))
-        .when(number.str.contains("*", literal=True))
-        .then(
-            _valid_or_problem(
-                IdKind.MASKED_RESIDENT_ID, masked_id.canonical_expr(number), masked_problem
-            )
-        )
-        # --- 18 characters
-        .when((length == 18) & ~contains(_ALNUM18_RE))
-        .then(_result(IdKind.UNKNOWN, None, "format"))
-        .when((length == 18) & contains(_PERSON18_RE) & person_problem.is_null())
-        .then(_result(person_kind, number, None))
-        .when((length == 18) & uscc_problem.is_null())
-        .then(_result(IdKind.USCC, number, None))
-        .when((length == 18) & contains(_PERSON_LIKE_RE))
-        .then(_result(person_kind, None, person_problem))
-        .when(length == 18)
-        .then(_result(IdKind.USCC, None, uscc_problem))
-        # --- 15 characters
-        .when((length == 15) & contains(_OLD_FOREIGN_RE))
-        .then(_result(IdKind.FOREIGN_PR, number, None))
-        .when((length == 15) & contains(_DIGITS15_RE) & is_person)
-        .then(_valid_or_problem(IdKind.RESIDENT_ID, old_value, old_problem))
-        .when((length == 15) & contains(_DIGITS15_RE) & is_entity)
-        .then(_valid_or_problem(IdKind.REG_NO, number, reg_problem))
-        .when(
-            (length == 15)
-            & contains(_DIGITS15_RE)
-            & old_problem.is_null()
-            & reg_problem.is_null()
-        )
-        .then(_result(IdKind.RESIDENT_ID, old_value, None, IdKind.REG_NO, number))
-        .when((length == 15) & contains(_DIGITS15_RE) & old_problem.is_null())
-        .then(_result(IdKind.RESIDENT_ID, old_value, None))
-        .when((length == 15) & contains(_DIGITS15_RE))
-        .then(_valid_or_problem(IdKind.REG_NO, number, reg_problem))
-        .when((length == 15) & ~contains(_ALNUM15_RE))
-        .then(_result(IdKind.UNKNOWN, None, "format"))
-        .when((length == 15) & contains(_LETTERS3_RE))
-        .then(_result(IdKind.FOREIGN_PR, None, "format"))
-        .when(length == 15)
-        .then(_result(subject_reading.otherwise(pl.lit(IdKind.REG_NO.value)), None, "format"))
-        # --- 9 characters
-        .when((length == 9) & contains(_ALNUM9_RE))
-        .then(_valid_or_problem(IdKind.ORG_CODE, number, org_problem))
-        # --- anything else
-        .when(~contains(_ALNUM_RE))
-        .then(_result(IdKind.UNKNOWN, None, "format"))
-        .otherwise(_result(other_length_kind, None, "length"))
-        .alias(expr.meta.output_name(raise_if_undetermined=False) or "id")
+        pl.struct(expr.cast(pl.String).alias("n"), subject.cast(pl.String).alias("s"))
+        .map_batches(run, return_dtype=_frame.RESULT_DTYPE, is_elementwise=True)
+        .alias(name)
     )
 
 
@@ -377,7 +269,7 @@ def crosswalk_key_expr(kind_expr: pl.Expr, norm_expr: pl.Expr) -> pl.Expr:
         .then(norm_expr.str.slice(8, 9))
         .when(kind_expr == IdKind.ORG_CODE.value)
         .then(norm_expr)
-        .otherwise(_NULL_STR)
+        .otherwise(pl.lit(None, dtype=pl.String))
     )
 
 
@@ -388,5 +280,5 @@ def mask_key_expr(kind_expr: pl.Expr, norm_expr: pl.Expr) -> pl.Expr:
     return (
         pl.when(kind_expr.is_in(kinds) & (norm_expr.str.len_chars() == 18))
         .then(pl.concat_str([norm_expr.str.slice(0, 10), norm_expr.str.slice(14, 4)]))
-        .otherwise(_NULL_STR)
+        .otherwise(pl.lit(None, dtype=pl.String))
     )

@@ -78,7 +78,7 @@ def is_valid(text: object) -> bool:
     return True
 
 
-def format(text: object) -> str:  # noqa: A001 - the python-stdnum name
+def format(text: object) -> str:
     """Print a new number as ``9PPNNN birth-date sequence+check``; old ones unchanged."""
     number = validate(text)
     if len(number) == 15:

@@ -214,22 +214,20 @@ def compatible_expr(
         problem_expr(mask).is_null()
         & (full.str.slice(0, 10) == mask.str.slice(0, 10))
         & (full.str.slice(14, 4) == mask.str.slice(-4, 4))
-        & (
-            (mask.str.len_chars() == 18)
-            | (full.str.slice(10, 1) == mask.str.slice(10, 1))
-        )
+        & ((mask.str.len_chars() == 18) | (full.str.slice(10, 1) == mask.str.slice(10, 1)))
     )
     if age_expr is not None and published_on_expr is not None:
         born = full.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-        published = published_on_expr
-        months_days_before = (published.dt.month() * 100 + published.dt.day()) < (
-            born.dt.month() * 100 + born.dt.day()
-        )
+
+        def month_day(day: pl.Expr) -> pl.Expr:
+            return day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
+
+        before_birthday = month_day(published_on_expr) < month_day(born)
         age = (
-            published.dt.year().cast(pl.Int64)
+            published_on_expr.dt.year().cast(pl.Int64)
             - born.dt.year().cast(pl.Int64)
-            - months_days_before.cast(pl.Int64)
+            - before_birthday.cast(pl.Int64)
         )
-        age_ok = age_expr.is_null() | published.is_null() | (age == age_expr.cast(pl.Int64))
+        age_ok = age_expr.is_null() | published_on_expr.is_null() | (age == age_expr.cast(pl.Int64))
         visible_equal = visible_equal & age_ok
     return visible_equal.fill_null(False)

@@ -68,7 +68,7 @@ def is_valid(text: object) -> bool:
     return True
 
 
-def format(text: object) -> str:  # noqa: A001 - the python-stdnum name
+def format(text: object) -> str:
     """The number is printed as it is."""
     return validate(text)
 

@@ -71,7 +71,7 @@ def is_valid(text: object) -> bool:
     return True
 
 
-def format(text: object) -> str:  # noqa: A001 - the python-stdnum name
+def format(text: object) -> str:
     """Print the number as ``address birth-date sequence+check``."""
     number = validate(text)
     return f"{number[:6]} {number[6:14]} {number[14:]}"

@@ -77,7 +77,9 @@ def compact(text: object) -> str:
 
 def calc_check_digit(number: str) -> str:
     """The GB 32100 check character of the first 17 characters of ``number``."""
-    total = sum(GB32100_ALPHABET.index(ch) * w for ch, w in zip(number, GB32100_WEIGHTS))
+    total = sum(
+        GB32100_ALPHABET.index(ch) * w for ch, w in zip(number[:17], GB32100_WEIGHTS, strict=True)
+    )
     return GB32100_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -122,7 +124,7 @@ def org_code_of(text: object) -> str:
     return validate(text)[8:17]
 
 
-def format(text: object) -> str:  # noqa: A001 - the python-stdnum name
+def format(text: object) -> str:
     """Print the code as ``authority+type region organisation-code check``."""
     number = validate(text)
     return f"{number[:2]} {number[2:8]} {number[8:17]} {number[17]}"
@@ -141,9 +143,13 @@ def check_char_expr(number: pl.Expr) -> pl.Expr:
     34 is 3 mod 31, so reading the 17 symbols reversed as a base-34 number gives the
     weighted sum mod 31; the number is split in two parts to stay within Int64.
     """
-    reversed_digits = number.str.slice(0, 17).str.replace_many(_TO_BASE34).str.reverse()
-    high = reversed_digits.str.slice(0, 9).str.to_integer(base=34, strict=False)
-    low = reversed_digits.str.slice(9, 8).str.to_integer(base=34, strict=False)
+
+    def as_base34_reversed(start: int, length: int) -> pl.Expr:
+        digits = number.str.slice(start, length).str.replace_many(_TO_BASE34).str.reverse()
+        return digits.str.to_integer(base=34, strict=False)
+
+    high = as_base34_reversed(8, 9)  # positions 9-17 carry weights 34^8 .. 34^16
+    low = as_base34_reversed(0, 8)  # positions 1-8 carry weights 34^0 .. 34^7
     total = ((high % 31) * (34**8 % 31) + low) % 31
     return ((31 - total) % 31).replace_strict(
         dict(enumerate(GB32100_ALPHABET)), return_dtype=pl.String
