@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Final, NamedTuple
 
 import polars as pl
@@ -73,12 +74,13 @@ DOT: Final = "\u00b7"
 
 MIDDLE_DOTS: Final = (
     "\u0087\u0387\u16eb\u2022\u2024\u2027\u2218\u2219\u22c5\u25e6\u2981\u2e30\u2e31\u2e33"
-    "\u30fb\u318d\ua78f\ufe52\uff0e\uff65.\U00010101\u1427"
+    "\u30fb\u318d\u119e\ua78f\ufe52\uff0e\uff65.\U00010101\u1427"
 )
 """Characters written for the 间隔号 in transliterated names, all folded to U+00B7.
 
 From DOMAIN.md section 6 (after 0x08.org/posts/middle-dot), plus U+2024, U+2E33, U+318D,
-U+A78F, U+FE52 and U+1427, which render as the same dot.
+U+A78F, U+FE52 and U+1427, which render as the same dot (and U+119E, the NFKC form
+of U+318D).
 """
 
 WHITESPACE: Final = (
@@ -198,17 +200,34 @@ def _base_key(name: str | None, company: bool) -> str | None:
     return text
 
 
-def _base_key_expr(expr: pl.Expr, company: bool) -> pl.Expr:
+def _once(expr: pl.Expr, then: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``then(expr)`` with ``expr`` computed once, however often ``then`` refers to it.
+
+    Polars expressions are trees: an expression used twice is computed twice, and the
+    stages below refer to their input many times, which multiplies out. Evaluating ``then``
+    on the one-element list ``[expr]`` makes ``pl.element()`` a computed column.
+    """
+    return pl.concat_list(expr).list.eval(then(pl.element())).list.first()
+
+
+def _clean_text(text: pl.Expr, company: bool) -> pl.Expr:
     table = _char_table(company)
-    text = (
-        expr.str.normalize("NFKC")
+    return (
+        text.str.normalize("NFKC")
         .str.replace_many(list(table), list(table.values()))
         .str.normalize("NFKC")
         .str.replace_all(f"{DOT}+", DOT, literal=False)
         .str.strip_chars(DOT)
     )
+
+
+def _drop_placeholder(text: pl.Expr) -> pl.Expr:
     placeholder = (text.str.strip_chars(PLACEHOLDER_CHARS) == "") | text.is_in(PLACEHOLDER_WORDS)
     return pl.when(placeholder).then(None).otherwise(text)
+
+
+def _base_key_expr(expr: pl.Expr, company: bool) -> pl.Expr:
+    return _once(_clean_text(expr, company), _drop_placeholder)
 
 
 def person_key(name: str | None) -> str | None:
@@ -323,11 +342,14 @@ def company_key(name: str | None) -> CompanyKey:
 def company_key_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised ``company_key``: a Struct of NAME_KEY, NAME_CORE, LEGAL_FORM, NAME_REGION.
 
-    Region names are looked up by hash (``is_in``) and replaced with Aho-Corasick
-    (``replace_many``), not with a regex alternation of thousands of names, which Polars runs
-    some fifty times slower when it has to report capture groups.
+    Region names are looked up by hash (``is_in``, one slice per name length) and removed
+    from brackets with Aho-Corasick (``replace_many``); a regex alternation of thousands of
+    names with capture groups was some fifty times slower in Polars.
     """
-    key = _base_key_expr(expr, company=True)
+    return _once(_base_key_expr(expr, company=True), _split_company_key)
+
+
+def _split_company_key(key: pl.Expr) -> pl.Expr:
     regions = sorted(_region_set())
     bracketed = (
         key.str.extract_all(_BRACKETED.pattern)
@@ -335,28 +357,52 @@ def company_key_expr(expr: pl.Expr) -> pl.Expr:
         .list.eval(pl.element().filter(pl.element().is_in(regions)))
         .list.first()
     )
-    core = key.str.replace_many([f"({r})" for r in regions], [""] * len(regions))
-    parts = core.str.extract_groups(_legal_form_pattern())
-    legal_form = parts.struct.field("2")
-    core = (
-        pl.when(legal_form.is_not_null())
-        .then(pl.concat_str(parts.struct.field("1"), parts.struct.field("3").fill_null("")))
-        .otherwise(core)
-    )
+    without_brackets = key.str.replace_many([f"({r})" for r in regions], [""] * len(regions))
+    state = _once(without_brackets, _split_legal_form)
     lengths = sorted({len(r) for r in regions}, reverse=True)
-    leading = pl.lit("")
     for _ in range(MAX_LEADING_REGIONS):
-        n_chars = core.str.len_chars()
-        cut = pl.coalesce(
-            pl.when(core.str.slice(0, n).is_in(regions) & (n_chars - n >= 2)).then(pl.lit(n))
-            for n in lengths
-        ).fill_null(0)
-        leading = leading + core.str.slice(0, cut)
-        core = core.str.slice(cut)
-    region = pl.when(leading != "").then(leading).otherwise(bracketed)
+        state = _once(state, lambda st: _strip_leading_region_expr(st, regions, lengths))
+    leading = state.struct.field("leading")
     return pl.struct(
         key.alias(NAME_KEY),
-        pl.when(key.is_not_null()).then(core).alias(NAME_CORE),
-        pl.when(key.is_not_null()).then(legal_form).alias(LEGAL_FORM),
-        pl.when(key.is_not_null()).then(region).alias(NAME_REGION),
+        pl.when(key.is_not_null()).then(state.struct.field("core")).alias(NAME_CORE),
+        pl.when(key.is_not_null()).then(state.struct.field("form")).alias(LEGAL_FORM),
+        pl.when(key.is_not_null())
+        .then(pl.when(leading != "").then(leading).otherwise(bracketed))
+        .alias(NAME_REGION),
+    )
+
+
+def _split_legal_form(core: pl.Expr) -> pl.Expr:
+    parts = core.str.extract_groups(_legal_form_pattern())
+    form = parts.struct.field("2")
+    head_and_branch = pl.concat_str(parts.struct.field("1"), parts.struct.field("3").fill_null(""))
+    return pl.struct(
+        core=pl.when(form.is_not_null()).then(head_and_branch).otherwise(core),
+        form=form,
+        leading=pl.lit("", dtype=pl.String),
+    )
+
+
+def _strip_leading_region_expr(state: pl.Expr, regions: list[str], lengths: list[int]) -> pl.Expr:
+    """One pass of ``_strip_leading_region`` on a column: the longest region prefix wins."""
+    core = state.struct.field("core")
+    n_chars = core.str.len_chars()
+    cut = pl.coalesce(
+        pl.when(core.str.slice(0, n).is_in(regions) & (n_chars >= n + 2)).then(pl.lit(n))
+        for n in lengths
+    ).fill_null(0)
+    return _once(
+        pl.struct(
+            core=core,
+            form=state.struct.field("form"),
+            leading=state.struct.field("leading"),
+            cut=cut,
+        ),
+        lambda st: pl.struct(
+            core=st.struct.field("core").str.slice(st.struct.field("cut")),
+            form=st.struct.field("form"),
+            leading=st.struct.field("leading")
+            + st.struct.field("core").str.slice(0, st.struct.field("cut")),
+        ),
     )

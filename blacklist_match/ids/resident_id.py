@@ -195,27 +195,12 @@ def region_warning(text: object) -> str | None:
 
 
 def date_ok_expr(yyyymmdd: pl.Expr) -> pl.Expr:
-    """Whether an Int64 ``YYYYMMDD`` is a real date from 1800 up to today (null if null)."""
-    year = yyyymmdd // 10000
-    month = (yyyymmdd // 100) % 100
-    day = yyyymmdd % 100
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    days_in_month = (
-        pl.when(month == 2)
-        .then(pl.when(leap).then(29).otherwise(28))
-        .when(month.is_in([4, 6, 9, 11]))
-        .then(30)
-        .otherwise(31)
-    )
-    today = date.today()
-    return (
-        (month >= 1)
-        & (month <= 12)
-        & (day >= 1)
-        & (day <= days_in_month)
-        & (year >= EARLIEST_BIRTH_YEAR)
-        & (yyyymmdd <= today.year * 10000 + today.month * 100 + today.day)
-    )
+    """Whether an 8-digit ``YYYYMMDD`` string is a real date from 1800 up to today.
+
+    Only meaningful on 8-digit strings (callers check the format first); null otherwise.
+    """
+    born = yyyymmdd.str.to_date("%Y%m%d", strict=False)
+    return born.is_not_null() & (born.dt.year() >= EARLIEST_BIRTH_YEAR) & (born <= date.today())
 
 
 def check_char_expr(body17: pl.Expr) -> pl.Expr:
@@ -240,7 +225,7 @@ def person18_problem_expr(number: pl.Expr, component_ok: pl.Expr) -> pl.Expr:
         .then(pl.lit("format"))
         .when(~component_ok)
         .then(pl.lit("component"))
-        .when(~date_ok_expr(number.str.slice(6, 8).str.to_integer(strict=False)))
+        .when(~date_ok_expr(number.str.slice(6, 8)))
         .then(pl.lit("date"))
         .when(check_char_expr(number.str.slice(0, 17)) != number.str.slice(17, 1))
         .then(pl.lit("checksum"))
@@ -262,9 +247,7 @@ def upgrade_expr(number: pl.Expr) -> pl.Expr:
 def problem_expr(number: pl.Expr) -> pl.Expr:
     """Problem code of :func:`validate` (null when valid) for a compacted expression."""
     length = number.str.len_chars()
-    old_date = pl.lit(19000000, dtype=pl.Int64) + number.str.slice(6, 6).str.to_integer(
-        strict=False
-    )
+    old_date = pl.concat_str([pl.lit("19"), number.str.slice(6, 6)])
     old_problem = (
         pl.when(~number.str.contains(r"^[0-9]{15}$"))
         .then(pl.lit("format"))

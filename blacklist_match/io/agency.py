@@ -14,6 +14,9 @@ from blacklist_match.io.normalise import case_key, clean_text, parse_amount, par
 from blacklist_match.io.quarantine import split_bad_rows
 from blacklist_match.io.tables import ROW, read_table
 
+EXTRA: Final = "extra"
+"""Agency columns beyond the canonical ones, kept as a JSON object."""
+
 SUBJECT_TYPE_VALUES: Final = {
     "person": S.SubjectType.PERSON.value,
     "individual": S.SubjectType.PERSON.value,
@@ -95,11 +98,14 @@ def read_records(
     renames: dict[str, str] | None = None,
     value_maps: dict[str, dict[str, str]] | None = None,
     date_format: str | None = None,
+    defaults: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Read agency records; return ``(records, quarantine)``.
 
     ``renames`` (agency column -> canonical), ``value_maps`` (canonical column -> {code:
-    value}) and ``date_format`` come from a mapping file. A record needs an id, a record
+    value}), ``date_format`` and ``defaults`` (constant values for columns the agency does
+    not send) come from a mapping file. Columns beyond the canonical ones are kept as a
+    JSON object in ``extra``. A record needs an id, a record
     type, a readable event date and a subject id or name; a repeated ``record_id`` in one
     file is quarantined after its first row.
     """
@@ -107,6 +113,9 @@ def read_records(
     table = read_table(path)
     if renames:
         table = table.rename({k: v for k, v in renames.items() if k in table.columns})
+    for column, value in (defaults or {}).items():
+        if column not in table.columns:
+            table = table.with_columns(pl.lit(value, dtype=pl.String).alias(column))
     raw = canonicalise_columns(
         table,
         RECORD_ALIASES,
@@ -127,7 +136,7 @@ def read_records(
             else parse_date(pl.col(S.EVENT_DATE))
         ).alias(S.EVENT_DATE),
         parse_amount(clean_text(pl.col(S.AMOUNT))).alias(S.AMOUNT),
-        *extra,
+        (pl.struct(extra).struct.json_encode() if extra else pl.lit(None, pl.String)).alias(EXTRA),
     )
     for column, mapping in (value_maps or {}).items():
         if column in records.columns:

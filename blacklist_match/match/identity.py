@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from blacklist_match import schema as S
+from blacklist_match.util import query_frame
 
 EVIDENCE: Final = "evidence"
 TIER_RANK_SQL: Final = (
@@ -106,21 +107,28 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
 
 def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pl.DataFrame:
     """Candidates joined to their record and entry, kept only where the entry was listed
-    on the record's event date (``listed_from <= event_date < listed_until``) and, with
-    ``as_of``, only list knowledge published by that date."""
+    on the record's event date (``listed_from <= event_date < listed_until``).
+
+    With ``as_of``, the list is taken as it was known on that date: entries published later
+    are left out, and an end (removal, snapshot absence) after that date is not yet known.
+    """
     query = f"""
-    WITH pairs AS ({candidate_pairs(con)})
+    WITH pairs AS ({candidate_pairs(con)}),
+    known AS (
+        SELECT *, CASE WHEN $as_of IS NULL OR listed_until <= $as_of THEN listed_until END
+                  AS known_until
+        FROM entries WHERE $as_of IS NULL OR listed_from <= $as_of
+    )
     SELECT r.record_id, r.agency, r.record_type, r.sub_type, r.subject_type, r.subject_name,
            r.subject_id, r.event_date, r.amount, r.id_kind AS subject_id_kind,
            e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
-           e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.listed_until,
+           e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.known_until AS listed_until,
            p.tier, p.score, p.link, p.via, p.evidence
     FROM pairs p
     JOIN records r USING (record_id)
-    JOIN entries e USING (entry_id)
+    JOIN known e USING (entry_id)
     WHERE e.listed_from <= r.event_date
-      AND (e.listed_until IS NULL OR r.event_date < e.listed_until)
-      AND ($as_of IS NULL OR e.listed_from <= $as_of)
+      AND (e.known_until IS NULL OR r.event_date < e.known_until)
     ORDER BY r.record_id, e.entry_id
     """
-    return con.execute(query, {"as_of": as_of}).pl()
+    return query_frame(con, query, {"as_of": as_of})

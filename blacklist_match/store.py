@@ -1,0 +1,475 @@
+"""The DuckDB store: the list as history, removals, the officer registry, agency records,
+the quarantine and the loads themselves.
+
+Every load is one transaction: it commits whole or leaves the store as it was (DuckDB's
+write-ahead log rolls an interrupted transaction back, kill -9 included). Loading the
+same rows again changes nothing: rows are keyed (list entries by ``entry_id`` and
+``listed_from``, records by ``record_id``, registry links by their content) and compared
+by a content hash. Identifiers and names are keyed once, here, on load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import polars as pl
+
+from blacklist_match import schema as S
+from blacklist_match.errors import StoreError
+from blacklist_match.io.agency import read_officers, read_records, read_removals
+from blacklist_match.io.court_list import read_court_list
+from blacklist_match.io.mapping import RecordMapping
+from blacklist_match.names import company_key_expr, person_key_expr
+from blacklist_match.prepare import key_entries, key_officers, key_records
+from blacklist_match.store_schema import (
+    DDL,
+    ENTRY_COLUMNS,
+    OFFICER_COLUMNS,
+    RECORD_COLUMNS,
+    SCHEMA_VERSION,
+)
+from blacklist_match.util import file_digest
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB: Final = "blacklist.duckdb"
+DB_ENV: Final = "BLACKLIST_DB"
+MEMORY: Final = ":memory:"
+
+
+def default_db_path() -> str:
+    """``$BLACKLIST_DB`` or ``./blacklist.duckdb``."""
+    return os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+@dataclass
+class LoadReport:
+    """What one file's load did."""
+
+    kind: str
+    file: str
+    rows_read: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    ended: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    skipped: bool = False
+    """True when this exact file was loaded before: nothing was read again."""
+
+
+def _row_hash(columns: tuple[str, ...]) -> str:
+    parts = ", ".join(f"coalesce(CAST({_quote(c)} AS VARCHAR), '\x1f')" for c in columns)
+    return f"md5(concat_ws('\x1e', {parts}))"
+
+
+def _quote(identifier: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", identifier):
+        raise ValueError(f"not a column name: {identifier!r}")
+    return f'"{identifier}"'
+
+
+def _column_list(columns: tuple[str, ...]) -> str:
+    return ", ".join(_quote(c) for c in columns)
+
+
+class Store:
+    """One DuckDB file (or an in-memory database) holding everything the engine loads."""
+
+    def __init__(self, path: str | Path = MEMORY, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                raise StoreError(
+                    f"the store {self.path} is in use by another process (one writer at a "
+                    "time); try again when it has finished"
+                ) from None
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+        if not read_only:
+            for statement in DDL:
+                self.con.execute(statement)
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
+        """Open (creating if needed) the store at ``path`` or the default location."""
+        target = str(path) if path is not None else default_db_path()
+        if read_only and target != MEMORY and not Path(target).is_file():
+            raise StoreError(f"no store at {target}: load data with `blacklist-match ingest`")
+        return cls(target, read_only=read_only)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: all of it commits, or none of it."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # --- loads -------------------------------------------------------------------------
+    def _already_loaded(self, kind: str, digest: str, snapshot: date | None) -> bool:
+        found = self.con.execute(
+            "SELECT count(*) FROM loads WHERE kind = ? AND file_hash = ? "
+            "AND snapshot IS NOT DISTINCT FROM ?",
+            [kind, digest, snapshot],
+        ).fetchall()[0]
+        return bool(found and found[0])
+
+    def _load(
+        self,
+        kind: str,
+        path: str | Path,
+        read: Callable[[], tuple[pl.DataFrame, pl.DataFrame]],
+        write: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, int, LoadReport], None],
+        snapshot: date | None = None,
+    ) -> LoadReport:
+        report = LoadReport(kind=kind, file=str(path))
+        digest = file_digest(path)
+        if self._already_loaded(kind, digest, snapshot):
+            rows = self.con.execute(
+                "SELECT rows_read FROM loads WHERE kind = ? AND file_hash = ? "
+                "ORDER BY load_id DESC LIMIT 1",
+                [kind, digest],
+            ).fetchall()[0]
+            report.rows_read = report.unchanged = int(rows[0]) if rows else 0
+            report.skipped = True
+            return report
+        good, quarantine = read()
+        report.rows_read = good.height + quarantine.select("row").n_unique()
+        report.quarantined = quarantine.select("row").n_unique()
+        report.reasons = dict(quarantine.group_by("reason").len().rows())
+        with self.transaction() as con:
+            load_id = int(con.execute("SELECT nextval('load_ids')").fetchall()[0][0])
+            write(con, good, load_id, report)
+            if quarantine.height:
+                con.register("staged_quarantine", quarantine.to_arrow())
+                con.execute(
+                    'INSERT INTO quarantine SELECT ?, file, "row", "column", value, reason '
+                    "FROM staged_quarantine",
+                    [load_id],
+                )
+                con.unregister("staged_quarantine")
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    load_id, kind, str(path), digest, datetime.now(), snapshot,
+                    report.rows_read, report.loaded, report.unchanged, report.quarantined,
+                    report.ended,
+                ],
+            )  # fmt: skip
+        return report
+
+    def ingest_list(self, path: str | Path, *, snapshot: date | None = None) -> LoadReport:
+        """Load a court list publication; with ``snapshot``, end entries it no longer holds."""
+
+        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
+            entries, quarantine = read_court_list(path)
+            return key_entries(entries.lazy()).collect(), quarantine
+
+        def write(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, load_id: int,
+                  report: LoadReport) -> None:  # fmt: skip
+            self._write_entries(con, keyed, load_id, report, snapshot)
+
+        return self._load("list", path, read, write, snapshot)
+
+    def _write_entries(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        keyed: pl.DataFrame,
+        load_id: int,
+        report: LoadReport,
+        snapshot: date | None,
+    ) -> None:
+        con.register("staged_raw", keyed.select(ENTRY_COLUMNS).to_arrow())
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(ENTRY_COLUMNS)} AS "
+            "row_hash FROM staged_raw QUALIFY row_number() OVER "
+            "(PARTITION BY entry_id, listed_from ORDER BY case_no) = 1"
+        )
+        con.unregister("staged_raw")
+        new, changed = con.execute(
+            """
+            SELECT count(*) FILTER (WHERE e.entry_id IS NULL),
+                   count(*) FILTER (WHERE e.entry_id IS NOT NULL AND e.row_hash <> s.row_hash)
+            FROM staged s LEFT JOIN list_entries e USING (entry_id, listed_from)
+            """
+        ).fetchall()[0]
+        now = datetime.now()
+        columns = _column_list(ENTRY_COLUMNS)
+        con.execute(
+            f"""
+            INSERT INTO list_entries ({columns}, row_hash, first_load_id, last_load_id,
+                                      changed_at)
+            SELECT {columns}, row_hash, $load, $load, $now FROM staged s
+            WHERE NOT EXISTS (SELECT 1 FROM list_entries e
+                              WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from)
+            """,
+            {"load": load_id, "now": now},
+        )
+        updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
+        con.execute(
+            f"""
+            UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
+                   last_load_id = $load, changed_at = $now
+            FROM staged s
+            WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from
+              AND e.row_hash <> s.row_hash
+            """,
+            {"load": load_id, "now": now},
+        )
+        con.execute(
+            "UPDATE list_entries AS e SET snapshot_absent_on = NULL, changed_at = $now "
+            "FROM staged s WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from "
+            "AND e.snapshot_absent_on IS NOT NULL",
+            {"now": now},
+        )
+        if snapshot is not None:
+            con.execute(
+                """
+                UPDATE list_entries AS e SET snapshot_absent_on = $snapshot, changed_at = $now
+                WHERE e.snapshot_absent_on IS NULL AND e.listed_until IS NULL
+                  AND e.listed_from <= $snapshot
+                  AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.entry_id = e.entry_id
+                                  AND s.listed_from = e.listed_from)
+                """,
+                {"snapshot": snapshot, "now": now},
+            )
+        ended = self._refresh_listed_until(con, all_entries=snapshot is not None)
+        report.loaded = int(new) + int(changed)
+        report.unchanged = keyed.height - report.loaded
+        report.ended = ended
+        con.execute("DROP TABLE staged")
+
+    def _refresh_listed_until(self, con: duckdb.DuckDBPyConnection, *, all_entries: bool) -> int:
+        """Recompute ``listed_until`` from removals and snapshot absences; return how many
+        entries newly ended. Only entries whose case the load touched, unless ``all_entries``."""
+        scope = "TRUE" if all_entries else "e.case_key IN (SELECT case_key FROM touched_cases)"
+        if not all_entries:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE touched_cases AS SELECT DISTINCT case_key FROM staged"
+            )
+        before = con.execute(
+            "SELECT count(*) FROM list_entries WHERE listed_until IS NOT NULL"
+        ).fetchall()[0][0]
+        con.execute(
+            f"""
+            UPDATE list_entries AS target
+            SET listed_until = ends.listed_until, end_reason = ends.end_reason
+            FROM (
+                SELECT e.entry_id, e.listed_from,
+                       least(min(r.removed_on), any_value(e.snapshot_absent_on)) AS listed_until,
+                       CASE WHEN min(r.removed_on) IS NULL
+                                 AND any_value(e.snapshot_absent_on) IS NULL THEN NULL
+                            WHEN any_value(e.snapshot_absent_on) IS NULL
+                                 OR min(r.removed_on) <= any_value(e.snapshot_absent_on)
+                            THEN 'removal' ELSE 'snapshot' END AS end_reason
+                FROM list_entries e
+                LEFT JOIN removals r
+                  ON r.case_key = e.case_key AND r.removed_on >= e.listed_from
+                 AND ((r.removal_id_norm IS NULL AND r.removal_name IS NULL)
+                      OR r.removal_id_norm = e.id_norm
+                      OR (r.removal_id_norm IS NULL AND r.removal_name = e.name_key))
+                WHERE {scope}
+                GROUP BY e.entry_id, e.listed_from
+            ) AS ends
+            WHERE target.entry_id = ends.entry_id AND target.listed_from = ends.listed_from
+              AND target.listed_until IS DISTINCT FROM ends.listed_until
+            """
+        )
+        after = con.execute(
+            "SELECT count(*) FROM list_entries WHERE listed_until IS NOT NULL"
+        ).fetchall()[0][0]
+        return int(after) - int(before)
+
+    def ingest_removals(self, path: str | Path) -> LoadReport:
+        """Load removal notices and end the entries they name."""
+
+        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
+            removals, quarantine = read_removals(path)
+            from blacklist_match.ids import classify_expr
+
+            keyed = removals.with_columns(
+                classify_expr(pl.col(S.ID_NUMBER)).struct.field(S.ID_NORM).alias("removal_id_norm"),
+                pl.when(pl.col(S.NAME).str.contains(r"(公司|企业|厂|店|社|中心)$"))
+                .then(company_key_expr(pl.col(S.NAME)).struct.field(S.NAME_KEY))
+                .otherwise(person_key_expr(pl.col(S.NAME)))
+                .alias("removal_name"),
+            )
+            return keyed, quarantine
+
+        def write(con: duckdb.DuckDBPyConnection, removals: pl.DataFrame, load_id: int,
+                  report: LoadReport) -> None:  # fmt: skip
+            con.register("staged_raw", removals.to_arrow())
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE staged AS
+                SELECT DISTINCT case_no, case_key, removed_on, reason, id_number, name,
+                       removal_id_norm, removal_name FROM staged_raw s
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM removals r WHERE r.case_key = s.case_key
+                      AND r.removed_on = s.removed_on
+                      AND r.removal_id_norm IS NOT DISTINCT FROM s.removal_id_norm
+                      AND r.removal_name IS NOT DISTINCT FROM s.removal_name)
+                """
+            )
+            con.unregister("staged_raw")
+            con.execute("INSERT INTO removals SELECT *, ? FROM staged", [load_id])
+            report.loaded = int(con.execute("SELECT count(*) FROM staged").fetchall()[0][0])
+            report.unchanged = removals.height - report.loaded
+            report.ended = self._refresh_listed_until(con, all_entries=False)
+            con.execute("DROP TABLE staged")
+
+        return self._load("removals", path, read, write)
+
+    def ingest_officers(self, path: str | Path) -> LoadReport:
+        """Load officer-registry links (roles with their validity dates)."""
+
+        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
+            links, quarantine = read_officers(path)
+            keyed = key_officers(links.lazy()).with_columns(
+                pl.concat_str(
+                    pl.coalesce("entity_id_norm", S.ENTITY_ID),
+                    pl.coalesce("person_id_norm", S.PERSON_ID, "person_name_key"),
+                    S.ROLE,
+                    pl.col(S.START_DATE).cast(pl.String).fill_null(""),
+                    separator="|",
+                ).alias("link_id")
+            )
+            return keyed.collect(), quarantine
+
+        def write(con: duckdb.DuckDBPyConnection, links: pl.DataFrame, load_id: int,
+                  report: LoadReport) -> None:  # fmt: skip
+            report.loaded = self._upsert(con, "officers", links, OFFICER_COLUMNS, "link_id",
+                                         load_id)  # fmt: skip
+            report.unchanged = links.height - report.loaded
+
+        return self._load("officers", path, read, write)
+
+    def ingest_records(
+        self, path: str | Path, *, mapping: RecordMapping | None = None
+    ) -> LoadReport:
+        """Load agency records (with an optional mapping of the agency's columns and codes)."""
+
+        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
+            records, quarantine = read_records(
+                path,
+                renames=mapping.columns if mapping else None,
+                value_maps=mapping.values if mapping else None,
+                date_format=mapping.date_format if mapping else None,
+                defaults=mapping.defaults if mapping else None,
+            )
+            return key_records(records.lazy()).collect(), quarantine
+
+        def write(con: duckdb.DuckDBPyConnection, records: pl.DataFrame, load_id: int,
+                  report: LoadReport) -> None:  # fmt: skip
+            report.loaded = self._upsert(con, "records", records, RECORD_COLUMNS, "record_id",
+                                         load_id)  # fmt: skip
+            report.unchanged = records.height - report.loaded
+
+        return self._load("records", path, read, write)
+
+    def _upsert(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        frame: pl.DataFrame,
+        columns: tuple[str, ...],
+        key: str,
+        load_id: int,
+    ) -> int:
+        """Insert new rows and replace changed ones (by content hash); return how many."""
+        con.register("staged_raw", frame.select(columns).to_arrow())
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(columns)} AS row_hash "
+            f"FROM staged_raw QUALIFY row_number() OVER (PARTITION BY {_quote(key)}) = 1"
+        )
+        con.unregister("staged_raw")
+        target, k = _quote(table), _quote(key)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE changed AS SELECT s.* FROM staged s
+                LEFT JOIN {target} t ON t.{k} = s.{k}
+                WHERE t.{k} IS NULL OR t.row_hash <> s.row_hash"""
+        )
+        con.execute(f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)")
+        names = _column_list(columns)
+        con.execute(
+            f"INSERT INTO {target} ({names}, row_hash, load_id, changed_at) "
+            f"SELECT {names}, row_hash, ?, ? FROM changed",
+            [load_id, datetime.now()],
+        )
+        count = int(con.execute("SELECT count(*) FROM changed").fetchall()[0][0])
+        con.execute("DROP TABLE staged")
+        con.execute("DROP TABLE changed")
+        return count
+
+    # --- state -------------------------------------------------------------------------
+    def status(self, today: date | None = None) -> dict[str, Any]:
+        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+        on = today or date.today()
+        total, listed, ended = self.con.execute(
+            """SELECT count(*),
+                      count(*) FILTER (WHERE listed_from <= $on
+                                        AND (listed_until IS NULL OR listed_until > $on)),
+                      count(*) FILTER (WHERE listed_until IS NOT NULL AND listed_until <= $on)
+               FROM list_entries""",
+            {"on": on},
+        ).fetchall()[0]
+        counts = {
+            name: int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+            for name in ("removals", "officers", "records", "quarantine", "loads")
+        }
+        last = self.con.execute(
+            "SELECT kind, file, loaded_at, rows_read, rows_loaded, rows_quarantined "
+            "FROM loads ORDER BY load_id DESC LIMIT 5"
+        ).fetchall()
+        return {
+            "db": self.path,
+            "as_of": on.isoformat(),
+            "entries_total": int(total),
+            "entries_listed": int(listed),
+            "entries_ended": int(ended),
+            "removals": counts["removals"],
+            "officers": counts["officers"],
+            "records": counts["records"],
+            "quarantined": counts["quarantine"],
+            "loads": counts["loads"],
+            "last_loads": [
+                {
+                    "kind": k,
+                    "file": f,
+                    "loaded_at": t.isoformat(timespec="seconds"),
+                    "rows_read": r,
+                    "rows_loaded": n,
+                    "rows_quarantined": q,
+                }
+                for k, f, t, r, n, q in last
+            ],
+        }

@@ -1,0 +1,169 @@
+"""DDL of the DuckDB store: the list as history, removals, registry, records, quarantine, loads.
+
+Kept apart from :mod:`blacklist_match.store` so the tables can be read in one sitting.
+Every table a load writes carries the ``load_id`` that wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA_VERSION: Final = 1
+
+DDL: Final = (
+    """
+    CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)
+    """,
+    """
+    CREATE SEQUENCE IF NOT EXISTS load_ids START 1
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS loads (
+        load_id BIGINT PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        file_hash VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        snapshot DATE,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_unchanged BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        rows_ended BIGINT NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS list_entries (
+        entry_id VARCHAR NOT NULL,
+        listed_from DATE NOT NULL,
+        listed_until DATE,
+        end_reason VARCHAR,
+        snapshot_absent_on DATE,
+        case_no VARCHAR NOT NULL,
+        case_key VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        gender VARCHAR,
+        age INTEGER,
+        id_number VARCHAR,
+        legal_rep VARCHAR,
+        court VARCHAR,
+        province VARCHAR,
+        basis_doc_no VARCHAR,
+        filed_on DATE,
+        basis_issuer VARCHAR,
+        obligation VARCHAR,
+        performance VARCHAR,
+        conduct VARCHAR[],
+        published_on DATE,
+        id_kind VARCHAR,
+        id_norm VARCHAR,
+        id_problem VARCHAR,
+        id_alt_kind VARCHAR,
+        id_alt_norm VARCHAR,
+        org_code_key VARCHAR,
+        mask_key VARCHAR,
+        name_key VARCHAR,
+        name_core VARCHAR,
+        debtor_type VARCHAR NOT NULL,
+        row_hash VARCHAR NOT NULL,
+        first_load_id BIGINT NOT NULL,
+        last_load_id BIGINT NOT NULL,
+        changed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (entry_id, listed_from)
+    )
+    """,
+    """
+    CREATE OR REPLACE VIEW entries AS SELECT * FROM list_entries
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS removals (
+        case_no VARCHAR NOT NULL,
+        case_key VARCHAR NOT NULL,
+        removed_on DATE NOT NULL,
+        reason VARCHAR,
+        id_number VARCHAR,
+        name VARCHAR,
+        removal_id_norm VARCHAR,
+        removal_name VARCHAR,
+        load_id BIGINT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS officers (
+        link_id VARCHAR PRIMARY KEY,
+        entity_id VARCHAR NOT NULL,
+        entity_name VARCHAR,
+        person_name VARCHAR,
+        person_id VARCHAR,
+        role VARCHAR NOT NULL,
+        start_date DATE,
+        end_date DATE,
+        entity_id_kind VARCHAR,
+        entity_id_norm VARCHAR,
+        entity_org_code_key VARCHAR,
+        person_id_kind VARCHAR,
+        person_id_norm VARCHAR,
+        person_mask_key VARCHAR,
+        person_name_key VARCHAR,
+        row_hash VARCHAR NOT NULL,
+        load_id BIGINT NOT NULL,
+        changed_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS records (
+        record_id VARCHAR PRIMARY KEY,
+        agency VARCHAR,
+        record_type VARCHAR NOT NULL,
+        sub_type VARCHAR,
+        subject_type VARCHAR,
+        subject_name VARCHAR,
+        subject_id VARCHAR,
+        event_date DATE NOT NULL,
+        amount DOUBLE,
+        extra JSON,
+        id_kind VARCHAR,
+        id_norm VARCHAR,
+        id_problem VARCHAR,
+        id_alt_kind VARCHAR,
+        id_alt_norm VARCHAR,
+        org_code_key VARCHAR,
+        mask_key VARCHAR,
+        name_key VARCHAR,
+        name_core VARCHAR,
+        row_hash VARCHAR NOT NULL,
+        load_id BIGINT NOT NULL,
+        changed_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS quarantine (
+        load_id BIGINT NOT NULL,
+        file VARCHAR NOT NULL,
+        "row" BIGINT,
+        "column" VARCHAR,
+        value VARCHAR,
+        reason VARCHAR NOT NULL
+    )
+    """,
+)
+
+ENTRY_COLUMNS: Final = (
+    "entry_id", "listed_from", "case_no", "case_key", "name", "gender", "age", "id_number",
+    "legal_rep", "court", "province", "basis_doc_no", "filed_on", "basis_issuer", "obligation",
+    "performance", "conduct", "published_on", "id_kind", "id_norm", "id_problem", "id_alt_kind",
+    "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core", "debtor_type",
+)  # fmt: skip
+"""Columns a list load writes (besides history and bookkeeping)."""
+
+RECORD_COLUMNS: Final = (
+    "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",
+    "subject_id", "event_date", "amount", "extra", "id_kind", "id_norm", "id_problem",
+    "id_alt_kind", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core",
+)  # fmt: skip
+
+OFFICER_COLUMNS: Final = (
+    "link_id", "entity_id", "entity_name", "person_name", "person_id", "role", "start_date",
+    "end_date", "entity_id_kind", "entity_id_norm", "entity_org_code_key", "person_id_kind",
+    "person_id_norm", "person_mask_key", "person_name_key",
+)  # fmt: skip
