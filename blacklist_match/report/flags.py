@@ -7,6 +7,7 @@ from typing import Final
 import polars as pl
 
 from blacklist_match import schema as S
+from blacklist_match.match.evidence import EVIDENCE_ZH
 
 ROLE_ZH: Final = {
     S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
@@ -18,19 +19,6 @@ ROLE_ZH: Final = {
     S.Role.SENIOR_MANAGER.value: "高级管理人员",
 }
 
-EVIDENCE_ZH: Final = {
-    "id_equal": "证件号码与名单所列证件号码一致",
-    "id_equal_after_15_to_18": "证件号码与名单所列证件号码一致（15位旧号升位为18位后比对）",
-    "uscc_contains_org_code": "统一社会信用代码第9至17位与名单所列组织机构代码一致",
-    "org_code_in_uscc": "组织机构代码与名单所列统一社会信用代码第9至17位一致",
-    "masked_id_compatible_name_equal": (
-        "身份证号与名单公布的隐去出生月日的号码相容（可见位一致，出生月日满足校验位）且姓名一致"
-    ),
-    "masked_id_compatible_name_equal_age_consistent": (
-        "身份证号与名单公布的隐去出生月日的号码相容（可见位一致，出生月日满足校验位），"
-        "姓名一致且与公布年龄相符"
-    ),
-}
 
 _MASKED_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
 

@@ -1,50 +1,20 @@
-"""The ``blacklist-match`` command line: parse options, call the library, print.
-
-Errors a user can meet are printed as one message naming the file, row and field, never
-a traceback, and exit 1; usage errors exit 2 (typer's convention).
-"""
+"""One-shot commands: ``screen`` files in memory, the ``demo``, ``generate`` sample data."""
 
 from __future__ import annotations
 
-import logging
-import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from blacklist_match import __version__
-from blacklist_match.errors import BlacklistMatchError, InputError
+from blacklist_match.cli.common import app, fail, parse_day
+from blacklist_match.errors import BlacklistMatchError
 from blacklist_match.pipeline import screen_files
 from blacklist_match.report.summary import render_terminal
 from blacklist_match.report.writers import write_frame
 from blacklist_match.resources import shipped_dir
 from blacklist_match.rules import RulePack
-
-app = typer.Typer(
-    name="blacklist-match",
-    help="Screen agency records against the List of Dishonest Judgment Debtors.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-
-def _fail(error: BlacklistMatchError) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(1)
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
-
 
 RulesOption = Annotated[
     list[Path] | None,
@@ -73,13 +43,13 @@ def screen(
             records,
             removal_files=removals or [],
             officer_files=officers or [],
-            as_of=_parse_day(as_of, "--as-of"),
+            as_of=parse_day(as_of, "--as-of"),
             rules=pack,
             show_ids=show_ids,
         )
         write_frame(result.flags, out)
     except BlacklistMatchError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     typer.echo(render_terminal(result.flags, result.counts))
     typer.echo(f"flags written to {out}")
 
@@ -101,7 +71,7 @@ def demo(
         )
         write_frame(result.flags, out)
     except BlacklistMatchError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     typer.echo(render_terminal(result.flags, result.counts))
     typer.echo(f"flags written to {out}")
 
@@ -128,13 +98,3 @@ def generate(
 def version() -> None:
     """Print the engine version."""
     typer.echo(__version__)
-
-
-def main() -> None:
-    """Console entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app()
-    except BlacklistMatchError as error:  # raised outside a command's own handling
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(1)
