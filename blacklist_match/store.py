@@ -88,6 +88,7 @@ class Store:
     def __init__(self, path: str | Path = MEMORY, *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
+        self._in_transaction = False
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as error:
@@ -125,14 +126,24 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run a block in one transaction: all of it commits, or none of it."""
+        """Run a block in one transaction: all of it commits, or none of it.
+
+        Nested use joins the outer transaction, so several loads can commit together.
+        """
+        if self._in_transaction:
+            yield self.con
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     # --- loads -------------------------------------------------------------------------
     def _already_loaded(self, kind: str, digest: str, snapshot: date | None) -> bool:

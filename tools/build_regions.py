@@ -26,7 +26,9 @@ import opencc
 OUT = Path(__file__).resolve().parent.parent / "blacklist_match" / "data" / "regions.tsv"
 NAME_RE = re.compile(r"^(?:\[(\d*)-(\d*)\])?(.+)$")
 LINE_RE = re.compile(r'^(\s*)(\d+) (province|county)="([^"]*)"$')
-EXTRA = [("830000", "台湾居民居住证", "2018", "", "not GB/T 2260: residence permits of Taiwan residents")]
+EXTRA = [
+    ("830000", "台湾居民居住证", "2018", "", "not GB/T 2260: residence permits of Taiwan residents")
+]
 
 
 def build() -> str:
@@ -41,7 +43,7 @@ def build() -> str:
         m = LINE_RE.match(line)
         if m is None:
             raise ValueError(f"unexpected loc.dat line: {line!r}")
-        indent, digits, level, names = m.groups()
+        _indent, digits, level, names = m.groups()
         if level == "province":
             province = digits
             code = digits + "0000"

@@ -1,0 +1,205 @@
+"""The store keeps the list's history, loads idempotently and atomically, never loses rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import LIST_HEADER, LIST_ROWS, write_records
+
+from blacklist_match.errors import InputError, StoreError
+from blacklist_match.io.mapping import RecordMapping
+from blacklist_match.store import Store
+from blacklist_match.synth import build_scenario
+
+ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+
+
+def _list_file(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([LIST_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _ended(store: Store) -> dict[str, tuple[date | None, str | None]]:
+    rows = store.con.execute(
+        "SELECT case_no, listed_until, end_reason FROM list_entries ORDER BY case_no"
+    ).fetchall()
+    return {case: (until, reason) for case, until, reason in rows}
+
+
+def test_loading_the_same_rows_again_changes_nothing(tmp_path: Path, list_csv: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        first = store.ingest_list(list_csv)
+        before = store.status()
+        again = store.ingest_list(list_csv)
+        copy = _list_file(tmp_path / "copy.csv", list(reversed(LIST_ROWS)))
+        reordered = store.ingest_list(copy)
+        after = store.status()
+    assert (first.loaded, first.unchanged) == (3, 0)
+    assert again.skipped
+    assert (reordered.loaded, reordered.unchanged) == (0, 3)
+    strip = ("last_loads", "loads")
+    assert {k: v for k, v in before.items() if k not in strip} == {
+        k: v for k, v in after.items() if k not in strip
+    }
+
+
+def test_snapshot_ends_entries_absent_from_a_full_publication(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.ingest_list(_list_file(tmp_path / "a.csv", LIST_ROWS), snapshot=date(2020, 1, 1))
+        report = store.ingest_list(
+            _list_file(tmp_path / "b.csv", LIST_ROWS[:2]), snapshot=date(2021, 5, 1)
+        )
+        ended = _ended(store)
+    assert report.ended == 1
+    assert ended["(2018)京0105执55号"] == (date(2021, 5, 1), "snapshot")
+    assert ended["(2017)桂1322执487号"] == (None, None)
+
+
+def test_removal_ends_the_entry_even_when_it_arrives_first(tmp_path: Path, list_csv: Path) -> None:
+    removals = tmp_path / "removals.csv"
+    removals.write_text("案号,删除日期\n(2019)鄂0902执1194号,2021年01月01日\n", encoding="utf-8")
+    with Store.open(tmp_path / "r.duckdb") as store:
+        store.ingest_removals(removals)
+        store.ingest_list(list_csv)
+        ended = _ended(store)
+        state = store.status(today=date(2022, 1, 1))
+    assert ended["（2019）鄂0902执1194号"] == (date(2021, 1, 1), "removal")
+    assert (state["entries_total"], state["entries_listed"], state["entries_ended"]) == (3, 2, 1)
+
+
+def test_bad_rows_are_quarantined_in_the_store_and_good_rows_load(tmp_path: Path) -> None:
+    bad = "," + LIST_ROWS[2].split(",", 1)[1]
+    path = _list_file(tmp_path / "list.csv", [LIST_ROWS[0], bad])
+    with Store.open(tmp_path / "q.duckdb") as store:
+        report = store.ingest_list(path)
+        rows = store.con.execute('SELECT file, "row", "column", reason FROM quarantine').fetchall()
+    assert (report.rows_read, report.loaded, report.quarantined) == (2, 1, 1)
+    assert report.reasons == {"missing case number": 1}
+    assert rows == [(str(path), 3, "case_no", "missing case number")]
+
+
+def test_a_failing_load_leaves_the_store_as_it_was(tmp_path: Path, list_csv: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("被执行人姓名/名称\n张伟\n", encoding="utf-8")
+    with Store.open(tmp_path / "a.duckdb") as store:
+        store.ingest_list(list_csv)
+        before = store.status()
+        with pytest.raises(InputError), store.transaction():
+            store.ingest_list(_list_file(tmp_path / "more.csv", LIST_ROWS[:1]))
+            store.ingest_list(broken)
+        assert store.status()["entries_total"] == before["entries_total"]
+        assert store.status()["loads"] == before["loads"]
+
+
+def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "busy.duckdb"
+    Store.open(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError, match="in use by another process"):
+            Store.open(db)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_records_keep_extra_columns_and_follow_a_mapping(tmp_path: Path) -> None:
+    path = write_records(
+        tmp_path / "agency.csv",
+        [{"编号": "A1", "类别": "01", "子类": "ZFCG", "名称": "象州县腾飞商贸有限公司",
+          "证件": "91451322600563165B", "日期": "2018/01/02", "窗口": "3号"}],
+    )  # fmt: skip
+    mapping_file = tmp_path / "mapping.yaml"
+    mapping_file.write_text(
+        "columns: {编号: record_id, 类别: record_type, 子类: sub_type, 名称: subject_name,"
+        " 证件: subject_id, 日期: event_date}\n"
+        "values: {record_type: {'01': procurement}, sub_type: {ZFCG: government_procurement_bid}}\n"
+        "date_format: '%Y/%m/%d'\n"
+        "defaults: {agency: 某市财政局}\n",
+        encoding="utf-8",
+    )
+    mapping = RecordMapping.load(mapping_file)
+    with Store.open(tmp_path / "m.duckdb") as store:
+        report = store.ingest_records(path, mapping=mapping)
+        row = store.con.execute(
+            "SELECT record_type, sub_type, event_date, agency, subject_type, id_kind, extra "
+            "FROM records"
+        ).fetchall()[0]
+    assert report.loaded == 1
+    assert row[:6] == ("procurement", "government_procurement_bid", date(2018, 1, 2), "某市财政局",
+                       "entity", "uscc")  # fmt: skip
+    assert json.loads(row[6]) == {"窗口": "3号"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("columns: {a: colour}\n", "key columns: .*unknown column 'colour'"),
+        ("colour: red\n", "key colour: unknown key"),
+        ("values: {shape: {a: b}}\n", "key values: .*unknown column 'shape'"),
+        ("date_format: yyyy\n", "key date_format: .*no %Y/%m/%d"),
+        ("- a\n", "must be a YAML mapping"),
+    ],
+    ids=["target", "unknown-key", "values-column", "date-format", "not-a-mapping"],
+)
+def test_bad_mapping_names_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"mapping\.yaml.*{message}"):
+        RecordMapping.load(path)
+
+
+def test_kill_9_during_ingest_leaves_the_store_before_or_after(tmp_path: Path) -> None:
+    assert ENTRY_POINT
+    scenario = build_scenario(listed_persons=3000, listed_companies=1500, records=10, seed=3)
+    files = scenario.write(tmp_path / "data")
+    db = tmp_path / "k.duckdb"
+    subprocess.run([ENTRY_POINT, "ingest", "records", str(files["records"]), "--db", str(db)],
+                   check=True, capture_output=True)  # fmt: skip
+    before = _state(db)
+    for delay in (0.3, 0.9, 1.5):
+        process = subprocess.Popen(
+            [ENTRY_POINT, "ingest", "list", str(files["list"]), "--db", str(db)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = _state(db)
+        assert state in (before, _state_after(tmp_path, files["list"], before)), delay
+    done = subprocess.run(
+        [ENTRY_POINT, "ingest", "list", str(files["list"]), "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _state(db)["entries_total"] == scenario.court_list.height
+
+
+def _state(db: Path) -> dict[str, int]:
+    with Store.open(db, read_only=True) as store:
+        state = store.status()
+    return {k: v for k, v in state.items() if isinstance(v, int) and k != "loads"}
+
+
+def _state_after(tmp_path: Path, list_file: Path, before: dict[str, int]) -> dict[str, int]:
+    return {**before, "entries_total": _count_rows(list_file), "entries_listed": before["entries_listed"]
+            + _count_rows(list_file)}  # fmt: skip
+
+
+def _count_rows(path: Path) -> int:
+    return sum(1 for _ in path.open(encoding="utf-8-sig")) - 1
