@@ -17,6 +17,21 @@ __all__ = [
     "InputError",
     "InvalidIdentifier",
     "RuleError",
+    "Screener",
     "StoreError",
+    "screen",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load the library's heavier parts on first use (keeps ``import blacklist_match`` light)."""
+    if name == "Screener":
+        from blacklist_match.screener import Screener
+
+        return Screener
+    if name == "screen":
+        from blacklist_match.pipeline import screen_files
+
+        return screen_files
+    raise AttributeError(name)

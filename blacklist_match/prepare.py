@@ -16,16 +16,11 @@ from blacklist_match import schema as S
 from blacklist_match.ids import classify_expr, crosswalk_key_expr, mask_key_expr
 from blacklist_match.io.court_list import CASE_KEY
 from blacklist_match.names import company_key_expr, person_key_expr, person_key_nodot_expr
+from blacklist_match.subject import ENTITY_NAME_PATTERN
 
 PERSON: Final = S.SubjectType.PERSON.value
 ENTITY: Final = S.SubjectType.ENTITY.value
 
-ENTITY_NAME_PATTERN: Final = (
-    r"(公司|企业|集团|厂|店|中心|合作社|事务所|研究院|研究所|学校|医院|协会|商会|银行|"
-    r"经营部|工作室|门市部|批发部|商行|分行|支行|处|局|委员会|基金会|农场|站|社|馆|院)$"
-    r"|\(普通合伙\)$|\(有限合伙\)$"
-)
-"""Endings of organisation names; used only to guess a subject type nothing else gives."""
 
 _PERSON_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
 _ENTITY_KINDS: Final = [k.value for k in S.ENTITY_ID_KINDS]

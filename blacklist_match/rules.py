@@ -109,6 +109,8 @@ def _rule_errors(error: ValidationError, file: str, rule_id: str | None) -> list
             )
         elif item["type"] == "extra_forbidden":
             message = f"unknown key {location[-1]!r}"
+        elif item["type"] == "missing":
+            message = "missing required field"
         elif item["type"] == "value_error":
             message = str(item["ctx"]["error"]) if "ctx" in item else message
         found.append(RuleError(message, file=file, rule_id=rule_id, field=field))
@@ -132,6 +134,59 @@ def shipped_rules_dir() -> Path:
     return shipped_dir("rules")
 
 
+_ROLES_IN_SCOPE: Final = {
+    S.Scope.DEBTOR_AND_FOUR: S.FOUR_ROLES,
+    S.Scope.DEBTOR_AND_OFFICERS: S.OFFICER_ROLES,
+}
+
+
+def _consistency_errors(rule: Rule, file: str) -> list[RuleError]:
+    """Fields that are each valid but contradict one another (the rule could never apply
+    as written, or would apply more widely than it says)."""
+    found: list[RuleError] = []
+
+    def error(message: str, field: str) -> None:
+        found.append(RuleError(message, file=file, rule_id=rule.id, field=field))
+
+    both = sorted(set(rule.sub_types or ()) & set(rule.exempt))
+    if both:
+        error(f"sub_types {both} are both restricted and exempt", "exempt")
+    bounds = rule.conditions
+    if (
+        bounds.amount_at_least is not None
+        and bounds.amount_below is not None
+        and bounds.amount_at_least >= bounds.amount_below
+    ):
+        error(
+            "amount_at_least must be below amount_below: no amount could match",
+            "conditions.amount_at_least",
+        )
+    if bounds.roles is not None:
+        reachable = _ROLES_IN_SCOPE.get(rule.subjects, frozenset())
+        outside = sorted(role.value for role in bounds.roles if role not in reachable)
+        if outside:
+            error(
+                f"roles {outside} are not reached by subject scope {rule.subjects.value!r}"
+                + (
+                    f" (it reaches {sorted(r.value for r in reachable)})"
+                    if reachable
+                    else " (it links the debtor only)"
+                ),
+                "conditions.roles",
+            )
+    if (
+        rule.subjects == S.Scope.DEBTOR_PERSON
+        and "natural_person_debtors_only" in rule.model_fields_set
+        and not rule.natural_person_debtors_only
+    ):
+        error(
+            "subject scope 'debtor_person' binds natural-person debtors only; "
+            "natural_person_debtors_only cannot be false",
+            "natural_person_debtors_only",
+        )
+    return found
+
+
 def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
     file = str(path)
     try:
@@ -140,6 +195,12 @@ def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
         return [], [RuleError(f"not a plain YAML rule file: {error}", file=file)]
     except (OSError, UnicodeDecodeError) as error:
         return [], [RuleError(f"cannot read: {error}", file=file)]
+    if not isinstance(document, dict):
+        return [], [
+            RuleError(
+                "a rule file is a mapping with the keys 'category' and 'rules'", file=file
+            )
+        ]
     try:
         rule_file = RuleFile.model_validate(document)
     except ValidationError as error:
@@ -152,6 +213,10 @@ def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
             rule = Rule.model_validate(raw)
         except ValidationError as error:
             errors.extend(_rule_errors(error, file, rule_id))
+            continue
+        consistency = _consistency_errors(rule, file)
+        if consistency:
+            errors.extend(consistency)
             continue
         if rule.category != rule_file.category:
             errors.append(
@@ -189,7 +254,7 @@ class RulePack:
                 errors.append(RuleError("not a rules folder", file=str(directory)))
                 continue
             files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-            seen_here: set[str] = set()
+            seen_here: dict[str, Path] = {}
             for path in files:
                 rules, found = _parse_file(path)
                 errors.extend(found)
@@ -197,9 +262,15 @@ class RulePack:
                 for rule in rules:
                     if rule.id in seen_here:
                         errors.append(
-                            RuleError("duplicate rule id", file=str(path), rule_id=rule.id)
+                            RuleError(
+                                f"duplicate rule id (also in {seen_here[rule.id].name}); "
+                                "ids are unique within a rules folder",
+                                file=str(path),
+                                rule_id=rule.id,
+                                field="id",
+                            )
                         )
-                    seen_here.add(rule.id)
+                    seen_here.setdefault(rule.id, path)
                     by_id[rule.id] = rule
         if errors:
             raise RulePackError(errors)

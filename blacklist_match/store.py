@@ -25,9 +25,10 @@ import polars as pl
 
 from blacklist_match import schema as S
 from blacklist_match.errors import StoreError
-from blacklist_match.io.agency import read_officers, read_records, read_removals
+from blacklist_match.io.agency import normalise_records, read_officers, read_removals
 from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
+from blacklist_match.io.tables import read_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
@@ -161,9 +162,10 @@ class Store:
         read: Callable[[], tuple[pl.DataFrame, pl.DataFrame]],
         write: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, int, LoadReport], None],
         snapshot: date | None = None,
+        digest: str | None = None,
     ) -> LoadReport:
         report = LoadReport(kind=kind, file=str(path))
-        digest = file_digest(path)
+        digest = digest or file_digest(path)
         if self._already_loaded(kind, digest, snapshot):
             rows = self.con.execute(
                 "SELECT rows_read FROM loads WHERE kind = ? AND file_hash = ? "
@@ -388,10 +390,26 @@ class Store:
         self, path: str | Path, *, mapping: RecordMapping | None = None
     ) -> LoadReport:
         """Load agency records (with an optional mapping of the agency's columns and codes)."""
+        return self._ingest_records(path, lambda: read_table(path), mapping)
 
+    def load_records_frame(
+        self, frame: pl.DataFrame, *, name: str = "<frame>", mapping: RecordMapping | None = None
+    ) -> LoadReport:
+        """Load agency records given as a frame (the library's ``screen``)."""
+        digest = f"frame:{frame.height}:{int(frame.hash_rows().sum())}"
+        return self._ingest_records(name, lambda: frame, mapping, digest=digest)
+
+    def _ingest_records(
+        self,
+        path: str | Path,
+        table: Callable[[], pl.DataFrame],
+        mapping: RecordMapping | None,
+        digest: str | None = None,
+    ) -> LoadReport:
         def read() -> tuple[pl.DataFrame, pl.DataFrame]:
-            records, quarantine = read_records(
-                path,
+            records, quarantine = normalise_records(
+                table(),
+                file=str(path),
                 renames=mapping.columns if mapping else None,
                 value_maps=mapping.values if mapping else None,
                 date_format=mapping.date_format if mapping else None,
@@ -405,7 +423,7 @@ class Store:
                                          load_id)  # fmt: skip
             report.unchanged = records.height - report.loaded
 
-        return self._load("records", path, read, write)
+        return self._load("records", path, read, write, digest=digest)
 
     def _upsert(
         self,

@@ -100,6 +100,8 @@ COMPANY_CORES: Final = (
     "广联",
     "正元",
 )
+CORE_CHARS: Final = "".join(COMPANY_CORES)
+"""Characters company cores are drawn from (two each), so unrelated firms rarely collide."""
 TRADES: Final = (
     "科技",
     "建设工程",
@@ -225,7 +227,7 @@ class Generator:
             if number not in self._ids:
                 self._ids.add(number)
                 break
-        core = rng.choice(COMPANY_CORES) + rng.choice(TRADES)
+        core = "".join(rng.sample(CORE_CHARS, 2)) + rng.choice(TRADES)
         place = REGION_NAMES[region]
         name = (
             f"{place}{core}{rng.choice(FORMS)}"
@@ -250,6 +252,8 @@ class Scenario:
     officers: pl.DataFrame
     records: pl.DataFrame
     truth: pl.DataFrame
+    record_difficulty: pl.DataFrame | None = None
+    """Every record's planted difficulties (``record_id``, ``difficulty``), truth or not."""
 
     def write(self, folder: str | Path, *, list_encoding: str = "utf-8-sig") -> dict[str, Path]:
         """Write the files users would send: the list with the site's Chinese labels."""
@@ -304,6 +308,51 @@ def _full_width(text: str) -> str:
     )
 
 
+SCENARIO_START: Final = date(2016, 1, 1)
+ROLE_ENDED_ON: Final = date(2019, 1, 1)
+"""Former legal representatives in the scenario leave office on this date."""
+CERTAIN_TIERS: Final = ("exact_id", "id_crosswalk", "masked_id_name", "registry_link")
+"""Tiers whose identities are certain or probable (the accuracy floors apply to these)."""
+
+
+def _typo(number: str, rng: random.Random) -> str:
+    """One substitution or one adjacent transposition that breaks the check character."""
+    while True:
+        chars = list(number)
+        if rng.random() < 0.5:
+            pos = rng.randrange(0, 17)
+            chars[pos] = rng.choice([d for d in "0123456789" if d != chars[pos]])
+        else:
+            pos = rng.randrange(0, 16)
+            if chars[pos] == chars[pos + 1]:
+                continue
+            chars[pos], chars[pos + 1] = chars[pos + 1], chars[pos]
+        typo = "".join(chars)
+        if resident_id.calc_check_digit(typo[:17]) != typo[17]:
+            return typo
+
+
+def _company_variant(firm: Company, rng: random.Random) -> tuple[str, str]:
+    """Another spelling of the firm's name: bracketed region, other legal form, or script."""
+    name = firm.name
+    form = next((f for f in FORMS if name.endswith(f)), "")
+    choice = rng.random()
+    if choice < 0.4 and form:
+        other = rng.choice([f for f in FORMS if f != form and not f.endswith(form)] or [form])
+        if not name.endswith(other):
+            return name.removesuffix(form) + other, "legal_form_variant"
+    if choice < 0.75:
+        if "（" in name:
+            left, right = rng.choice((("【", "】"), ("(", ")"), ("〔", "〕")))
+            return name.replace("（", left).replace("）", right), "bracket_variant"
+        place = next((p for p in REGION_NAMES.values() if name.startswith(p)), None)
+        if place and form:
+            core = name.removeprefix(place).removesuffix(form)
+            short = place.removesuffix("市").removesuffix("县")
+            return f"{core}（{short}）{form}", "bracket_variant"
+    return _traditional(name), "traditional_name"
+
+
 def build_scenario(
     *,
     listed_persons: int = 120,
@@ -311,15 +360,24 @@ def build_scenario(
     records: int = 600,
     seed: int = 7,
 ) -> Scenario:
-    """A labelled scenario with every difficulty the list's real data shows."""
+    """A labelled scenario with every difficulty the list's real data shows.
+
+    ``truth`` has one row per (record, case) that belong together: ``relation`` is
+    ``debtor``, ``officer:<role>`` (a person holding the role in a listed entity on the
+    event date) or ``entity_of:<role>`` (an entity in which a listed person holds the role);
+    ``difficulty`` lists the planted difficulties joined by ``+``; ``expected_tier`` is the
+    tier that should find the pair (``none`` when no tier can: a person record without an
+    ID against a listed ID); ``listed_on_event`` says whether the case was listed on the
+    event date. ``record_difficulty`` gives every record's difficulties, truth or not.
+    """
     g = Generator(seed)
     rng = g.rng
-    start, today = date(2016, 1, 1), g.today
+    start, today = SCENARIO_START, g.today
     list_rows: list[dict[str, object]] = []
     removal_rows: list[dict[str, object]] = []
     officer_rows: list[dict[str, object]] = []
-    # (entry key, subject, listed_from, listed_until, debtor kind)
-    windows: list[tuple[str, object, date, date | None, str]] = []
+    # per subject: (case_no, listed_from, until, shown id form)
+    windows: dict[int, list[tuple[str, date, date | None, str]]] = {}
     case_counter = 0
 
     def new_case(court: str, year: int) -> str:
@@ -334,10 +392,9 @@ def build_scenario(
             filed = published - timedelta(days=rng.randrange(20, 400))
             court, court_code = rng.choice(COURTS)
             case_no = new_case(court_code, filed.year)
-            if entity:
-                if not isinstance(subject, Company):
-                    raise TypeError(type(subject))
+            if isinstance(subject, Company):
                 shape = rng.random()
+                form = "org_code" if shape < 0.5 else "uscc"
                 shown = (
                     f"{subject.org_code[:8]}-{subject.org_code[8]}"
                     if shape < 0.3
@@ -348,9 +405,8 @@ def build_scenario(
                 name, gender, age = subject.name, None, "0"
                 legal_rep = subject.officers["legal_representative"].name
             else:
-                if not isinstance(subject, Person):
-                    raise TypeError(type(subject))
-                shown = subject.masked if rng.random() < 0.95 else subject.id18
+                form = "masked" if rng.random() < 0.95 else "full"
+                shown = subject.masked if form == "masked" else subject.id18
                 name = _traditional(subject.name) if rng.random() < 0.05 else subject.name
                 gender = "男" if int(subject.id18[16]) % 2 else "女"
                 age, legal_rep = str(_age(subject.birth, published)), None
@@ -372,7 +428,9 @@ def build_scenario(
                     "legal_rep": legal_rep,
                     "court": court,
                     "province": rng.choice(PROVINCE_SHORT),
-                    "basis_doc_no": f"({filed.year - 1}){court_code}民初{rng.randrange(100, 999)}号",
+                    "basis_doc_no": (
+                        f"({filed.year - 1}){court_code}民初{rng.randrange(100, 999)}号"
+                    ),
                     "filed_on": f"{filed:%Y年%m月%d日}",
                     "basis_issuer": court,
                     "obligation": "支付货款及利息",
@@ -394,77 +452,132 @@ def build_scenario(
                     )
                 else:
                     until = None
-            windows.append((case_no, subject, published, until, "entity" if entity else "person"))
+            windows.setdefault(id(subject), []).append((case_no, published, until, form))
 
-    listed_people = [g.person() for _ in range(listed_persons)]
-    listed_firms = [g.company() for _ in range(listed_companies)]
-    for person in listed_people:
-        add_cases(person, entity=False)
-    for firm in listed_firms:
-        add_cases(firm, entity=True)
-    unlisted_firms = [g.company() for _ in range(max(10, listed_companies))]
-    for firm in listed_firms + unlisted_firms:
-        for role, officer in firm.officers.items():
-            officer_rows.append(
-                {
-                    "entity_id": firm.uscc,
-                    "entity_name": firm.name,
-                    "person_name": officer.name,
-                    "person_id": officer.id18,
-                    "role": role,
-                    "start_date": "2010-01-01",
-                    "end_date": None,
-                }
-            )
-    # a listed person who is an officer of an unlisted firm (debtor_and_officers scope)
-    for firm, person in zip(unlisted_firms[:5], listed_people[:5], strict=False):
+    def officer_row(firm: Company, person: Person, role: str, **dates: str | None) -> None:
         officer_rows.append(
             {
                 "entity_id": firm.uscc,
                 "entity_name": firm.name,
                 "person_name": person.name,
                 "person_id": person.id18,
-                "role": "director",
-                "start_date": "2012-05-01",
-                "end_date": None,
+                "role": role,
+                "start_date": dates.get("start_date", "2010-01-01"),
+                "end_date": dates.get("end_date"),
             }
         )
 
+    listed_people = [g.person() for _ in range(listed_persons)]
+    listed_firms = [g.company() for _ in range(listed_companies)]
+    for person in listed_people:
+        add_cases(person, entity=False)
+    for firm in listed_firms:
+        firm.officers["directly_responsible"] = g.person()
+        add_cases(firm, entity=True)
+    unlisted_firms = [g.company() for _ in range(max(10, listed_companies))]
+    for firm in listed_firms + unlisted_firms:
+        for role, officer in firm.officers.items():
+            officer_row(firm, officer, role)
+    # former legal representatives of listed firms: out of office on later event dates
+    former = {id(firm): g.person() for firm in listed_firms}
+    for firm in listed_firms:
+        officer_row(
+            firm,
+            former[id(firm)],
+            "legal_representative",
+            start_date="2008-01-01",
+            end_date=f"{ROLE_ENDED_ON:%Y-%m-%d}",
+        )
+    # listed persons holding a role in an unlisted firm (the debtor_and_officers scope)
+    roles_all = (*FOUR_ROLES, *OTHER_ROLES)
+    linked_firms: list[tuple[Company, Person, str]] = []
+    for index, firm in enumerate(unlisted_firms[: max(5, len(unlisted_firms) // 2)]):
+        person, role = listed_people[index % len(listed_people)], roles_all[index % len(roles_all)]
+        officer_row(firm, person, role, start_date="2012-05-01")
+        linked_firms.append((firm, person, role))
+    linked_ids = {id(firm) for firm, _, _ in linked_firms}
+
     record_rows: list[dict[str, object]] = []
     truth_rows: list[dict[str, object]] = []
+    tag_rows: list[dict[str, object]] = []
     for index in range(records):
         record_type, sub_type, subject_type = rng.choice(RECORD_KINDS)
         record_id = f"R{index + 1:06d}"
         event = g.date_between(start, today)
         draw = rng.random()
+        tags: list[str] = []
+        # (debtor subject, relation) pairs this record truly belongs to
+        relations: list[tuple[Person | Company, str]] = []
+        id_form = "id"
         if subject_type == "person":
-            if draw < 0.45:
-                subject, difficulty = rng.choice(listed_people), "listed"
-            elif draw < 0.6:
-                subject, difficulty = g.person(rng.choice(listed_people).name), "namesake"
+            subject: Person | Company
+            if draw < 0.4:
+                subject = rng.choice(listed_people)
+                tags.append("listed")
+                relations.append((subject, "debtor"))
+            elif draw < 0.55:
+                subject = g.person(rng.choice(listed_people).name)
+                tags.append("namesake")
             elif draw < 0.7 and listed_firms:
                 firm = rng.choice(listed_firms)
                 role = rng.choice(list(firm.officers))
-                subject, difficulty = firm.officers[role], f"officer:{role}"
+                subject = firm.officers[role]
+                tags.append(f"officer:{role}")
+                relations.append((firm, f"officer:{role}"))
+            elif draw < 0.74 and listed_firms:
+                firm = rng.choice(listed_firms)
+                subject = former[id(firm)]
+                event = g.date_between(ROLE_ENDED_ON + timedelta(days=1), today)
+                tags.append("former_officer")
             else:
-                subject, difficulty = g.person(), "unlisted"
+                subject = g.person()
+                tags.append("unlisted")
             if not isinstance(subject, Person):
                 raise TypeError(type(subject))
-            shown = subject.id18
+            shown, name = subject.id18, subject.name
             form = rng.random()
+            officer = any(r.startswith("officer") for _, r in relations)
             if form < 0.08 and subject.id15:
-                shown, difficulty = subject.id15, difficulty + "+id15"
+                shown = subject.id15
+                tags.append("id15")
             elif form < 0.12:
                 shown = _full_width(shown)
+                tags.append("id_format")
             elif form < 0.16:
                 shown = shown.lower() if shown.endswith("X") else f"{shown[:6]} {shown[6:]}"
-            name = subject.name
+                tags.append("id_format")
+            elif form < 0.22 and not officer:
+                shown, id_form = _typo(subject.id18, rng), "typo"
+                tags.append("typo_id")
+            elif form < 0.27 and not officer:
+                shown, id_form = "", "none"
+                tags.append("no_id")
+            if rng.random() < 0.06:
+                name = _traditional(name)
+                tags.append("traditional_name")
         else:
-            if draw < 0.5:
-                firm, difficulty = rng.choice(listed_firms), "listed"
+            if draw < 0.45:
+                firm = rng.choice(listed_firms)
+                tags.append("listed")
+                relations.append((firm, "debtor"))
+            elif draw < 0.6 and linked_firms:
+                firm, person, role = rng.choice(linked_firms)
+                tags.append(f"entity_of:{role}")
+                relations.append((person, f"entity_of:{role}"))
             else:
-                firm, difficulty = rng.choice(unlisted_firms), "unlisted"
+                firm = rng.choice(unlisted_firms)
+                tags.append("unlisted")
+                if id(firm) in linked_ids:
+                    firm = rng.choice(unlisted_firms[len(linked_firms) :] or unlisted_firms)
             subject, shown, name = firm, firm.uscc, firm.name
+            form = rng.random()
+            if form < 0.15:
+                shown, id_form = firm.org_code, "org_code"
+                tags.append("org_code_record")
+            elif form < 0.3 and "listed" in tags:
+                shown, id_form = "", "none"
+                name, variant = _company_variant(firm, rng)
+                tags += ["no_id", variant]
         record_rows.append(
             {
                 "record_id": record_id,
@@ -478,20 +591,25 @@ def build_scenario(
                 "amount": str(rng.randrange(1000, 5_000_000)),
             }
         )
-        for case_no, debtor, listed_from, until, _kind in windows:
-            same = debtor is subject
-            officer_role = None
-            if isinstance(debtor, Company) and isinstance(subject, Person):
-                officer_role = next((r for r, p in debtor.officers.items() if p is subject), None)
-            if same or officer_role:
+        tag_rows.append({"record_id": record_id, "difficulty": "+".join(tags)})
+        for debtor, relation in relations:
+            for case_no, listed_from, until, entry_form in windows.get(id(debtor), []):
+                listed = listed_from <= event and (until is None or event < until)
+                pair_tags = list(tags)
+                if entry_form == "masked":
+                    pair_tags.append("masked_id")
+                if event < listed_from:
+                    pair_tags.append("before_listing")
+                elif until is not None and event >= until:
+                    pair_tags.append("after_removal")
                 truth_rows.append(
                     {
                         "record_id": record_id,
                         "case_no": case_no,
-                        "relation": "debtor" if same else f"officer:{officer_role}",
-                        "difficulty": difficulty,
-                        "listed_on_event": listed_from <= event
-                        and (until is None or event < until),
+                        "relation": relation,
+                        "difficulty": "+".join(pair_tags),
+                        "listed_on_event": listed,
+                        "expected_tier": _expected_tier(relation, id_form, entry_form),
                     }
                 )
     return Scenario(
@@ -500,30 +618,42 @@ def build_scenario(
             removal_rows,
             schema={"case_no": pl.String, "removed_on": pl.String, "reason": pl.String},
         ),
-        officers=pl.DataFrame(
-            officer_rows,
-            schema={
-                c: pl.String
-                for c in (
-                    "entity_id",
-                    "entity_name",
-                    "person_name",
-                    "person_id",
-                    "role",
-                    "start_date",
-                    "end_date",
-                )
-            },
-        ),
+        officers=pl.DataFrame(officer_rows, schema=dict.fromkeys(OFFICER_FIELDS, pl.String)),
         records=pl.DataFrame(record_rows),
-        truth=pl.DataFrame(
-            truth_rows,
-            schema={
-                "record_id": pl.String,
-                "case_no": pl.String,
-                "relation": pl.String,
-                "difficulty": pl.String,
-                "listed_on_event": pl.Boolean,
-            },
+        truth=pl.DataFrame(truth_rows, schema=TRUTH_SCHEMA),
+        record_difficulty=pl.DataFrame(
+            tag_rows, schema={"record_id": pl.String, "difficulty": pl.String}
         ),
+    )
+
+
+OFFICER_FIELDS: Final = (
+    "entity_id", "entity_name", "person_name", "person_id", "role", "start_date", "end_date",
+)  # fmt: skip
+TRUTH_SCHEMA: Final = {
+    "record_id": pl.String,
+    "case_no": pl.String,
+    "relation": pl.String,
+    "difficulty": pl.String,
+    "listed_on_event": pl.Boolean,
+    "expected_tier": pl.String,
+}
+
+
+def _expected_tier(relation: str, record_id_form: str, entry_form: str) -> str:
+    """The tier that should find a true (record, case) pair, given how each side shows its ID."""
+    if relation != "debtor":
+        return "registry_link"
+    if record_id_form == "typo":
+        return "fuzzy_id_name"
+    if record_id_form == "none":
+        return "name_only" if entry_form in ("org_code", "uscc") else "none"
+    if entry_form == "masked":
+        return "masked_id_name"
+    if entry_form == "full":
+        return "exact_id"
+    return (
+        "exact_id"
+        if (record_id_form == "org_code") == (entry_form == "org_code")
+        else ("id_crosswalk")
     )

@@ -100,22 +100,40 @@ def read_records(
     date_format: str | None = None,
     defaults: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Read agency records; return ``(records, quarantine)``.
+    """Read agency records from a file; return ``(records, quarantine)``.
+
+    See :func:`normalise_records` for what is checked.
+    """
+    return normalise_records(
+        read_table(path),
+        file=str(path),
+        renames=renames,
+        value_maps=value_maps,
+        date_format=date_format,
+        defaults=defaults,
+    )
+
+
+def normalise_records(
+    table: pl.DataFrame,
+    *,
+    file: str,
+    renames: dict[str, str] | None = None,
+    value_maps: dict[str, dict[str, str]] | None = None,
+    date_format: str | None = None,
+    defaults: dict[str, str] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Canonicalise a frame of agency records (text columns); return ``(records, quarantine)``.
 
     ``renames`` (agency column -> canonical), ``value_maps`` (canonical column -> {code:
     value}), ``date_format`` and ``defaults`` (constant values for columns the agency does
     not send) come from a mapping file. Columns beyond the canonical ones are kept as a
-    JSON object in ``extra``. A record needs an id, a record
-    type, a readable event date and a subject id or name; a repeated ``record_id`` in one
-    file is quarantined after its first row.
+    JSON object in ``extra``. A record needs an id, a record type, a readable event date
+    and a subject id or name; a repeated ``record_id`` is quarantined after its first row.
     """
-    file = str(path)
-    table = read_table(path)
-    if renames:
-        table = table.rename({k: v for k, v in renames.items() if k in table.columns})
-    for column, value in (defaults or {}).items():
-        if column not in table.columns:
-            table = table.with_columns(pl.lit(value, dtype=pl.String).alias(column))
+    if ROW not in table.columns:
+        table = table.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    table = table.with_columns(pl.exclude(ROW).cast(pl.String))
     raw = canonicalise_columns(
         table,
         RECORD_ALIASES,

@@ -16,6 +16,17 @@ import duckdb
 import polars as pl
 
 from blacklist_match import schema as S
+from blacklist_match.match.fuzzy import (
+    FUZZY_ID_NAME,
+    NAME_ONLY_COMPANY,
+    NAME_ONLY_PERSON,
+    score_company_names,
+)
+from blacklist_match.match.registry import (
+    FULL_PERSON_KINDS_SQL,
+    REGISTRY_LINK,
+    age_consistent_sql,
+)
 from blacklist_match.util import query_frame
 
 EVIDENCE: Final = "evidence"
@@ -25,32 +36,33 @@ TIER_RANK_SQL: Final = (
     + " END"
 )
 
-_FULL_PERSON_KINDS: Final = "('resident_id', 'residence_permit', 'foreign_pr')"
-AGE_TOLERANCE_YEARS: Final = 1
-"""Published ages are computed at different moments by different sites: allow one year."""
 
 # Candidate pairs (record_id, entry_id, tier, score, link, via, evidence), one query per tier.
 _EXACT_ID: Final = """
 WITH rec_keys AS (
-    SELECT record_id, id_norm AS match_id, id_kind AS match_kind, raw_len FROM (
-        SELECT record_id, id_norm, id_kind,
-               length(regexp_replace(coalesce(subject_id, ''), '[\\s-]', '', 'g')) AS raw_len
-        FROM records WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id')
+    SELECT record_id, id_norm AS match_id, id_kind AS match_kind, subject_id AS raw FROM records
+    WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
     UNION ALL
-    SELECT record_id, id_alt_norm, id_alt_kind, 15 FROM records WHERE id_alt_norm IS NOT NULL
+    SELECT record_id, id_alt_norm, id_alt_kind, subject_id FROM records
+    WHERE id_alt_norm IS NOT NULL
 ), ent_keys AS (
-    SELECT entry_id, id_norm AS match_id, id_kind AS match_kind,
-           length(regexp_replace(coalesce(id_number, ''), '[\\s-]', '', 'g')) AS raw_len
-    FROM entries WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
+    SELECT entry_id, id_norm AS match_id, id_number AS raw FROM entries
+    WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
     UNION ALL
-    SELECT entry_id, id_alt_norm, id_alt_kind, 15 FROM entries WHERE id_alt_norm IS NOT NULL
+    SELECT entry_id, id_alt_norm, id_number FROM entries WHERE id_alt_norm IS NOT NULL
 )
-SELECT rk.record_id, ek.entry_id, 'exact_id' AS tier, 1.0 AS score,
+SELECT record_id, entry_id, 'exact_id' AS tier, 1.0 AS score,
        'debtor' AS link, 'debtor' AS via,
-       CASE WHEN rk.match_kind IN ('resident_id') AND (rk.raw_len = 15 OR ek.raw_len = 15)
+       CASE WHEN match_kind = 'resident_id'
+             AND (length(regexp_replace(coalesce(r_raw, ''), '[\\s-]', '', 'g')) = 15
+                  OR length(regexp_replace(coalesce(e_raw, ''), '[\\s-]', '', 'g')) = 15)
             THEN 'id_equal_after_15_to_18' ELSE 'id_equal' END AS evidence
-FROM rec_keys rk JOIN ent_keys ek USING (match_id)
+FROM (
+    SELECT DISTINCT rk.record_id, ek.entry_id, rk.match_kind, rk.raw AS r_raw, ek.raw AS e_raw
+    FROM rec_keys rk JOIN ent_keys ek USING (match_id)
+)
 """
+"""Equal canonical IDs; the raw text is measured only on the matched pairs."""
 
 _CROSSWALK: Final = """
 SELECT r.record_id, e.entry_id, 'id_crosswalk' AS tier, 0.98 AS score,
@@ -71,17 +83,12 @@ FROM (
     SELECT r.record_id, e.entry_id,
            e.age IS NOT NULL AND e.published_on IS NOT NULL AS age_checked,
            strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE AS birth,
-           e.age AS published_age, e.published_on
+           e.age, e.published_on
     FROM records r JOIN entries e ON r.mask_key = e.mask_key
-    WHERE e.id_kind = 'masked_resident_id' AND r.id_kind IN {_FULL_PERSON_KINDS}
+    WHERE e.id_kind = 'masked_resident_id' AND r.id_kind IN {FULL_PERSON_KINDS_SQL}
       AND (r.name_key = e.name_key OR r.name_core = e.name_core)
 )
-WHERE NOT age_checked
-   OR abs(
-        year(published_on) - year(birth)
-        - CASE WHEN strftime(published_on, '%m%d') < strftime(birth, '%m%d') THEN 1 ELSE 0 END
-        - published_age
-      ) <= {AGE_TOLERANCE_YEARS}
+WHERE {age_consistent_sql("birth", "age", "published_on")}
 """
 """A full ID compatible with a masked one: the 14 visible characters equal (so the check
 character holds for the hidden month-day), the person name keys equal, and the age the
@@ -92,16 +99,33 @@ TIER_QUERIES: Final = {
     S.Tier.EXACT_ID: _EXACT_ID,
     S.Tier.ID_CROSSWALK: _CROSSWALK,
     S.Tier.MASKED_ID_NAME: _MASKED,
+    S.Tier.REGISTRY_LINK: REGISTRY_LINK,
+    S.Tier.FUZZY_ID_NAME: FUZZY_ID_NAME,
+    S.Tier.NAME_ONLY: NAME_ONLY_PERSON,
 }
+"""Constant SQL per tier. ``name_only`` for companies is scored in Python on blocked pairs
+(:func:`blacklist_match.match.fuzzy.score_company_names`) and joins the union as a relation."""
 
 
 def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
-    """The SQL of every tier's pairs, strongest tier per (record, entry)."""
-    union = "\nUNION ALL\n".join(f"({query})" for query in TIER_QUERIES.values())
+    """The SQL of every tier's pairs, strongest tier per (record, entry).
+
+    Runs the company-name scoring on ``con`` first (it registers the relation the SQL
+    reads). Within the strongest tier, every registry role that links is kept (one row per
+    role), so a person who is both director and legal representative of a listed entity
+    reaches the scopes of both roles.
+    """
+    score_company_names(con)
+    union = "\nUNION ALL\n".join(
+        f"({query})" for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
+    )
     return f"""
-    SELECT * FROM ({union}) AS pairs
+    SELECT record_id, entry_id, tier, score, link, via, evidence FROM (
+        SELECT *, {TIER_RANK_SQL} AS tier_rank FROM ({union}) AS all_pairs
+    ) AS pairs
     QUALIFY row_number() OVER (
-        PARTITION BY record_id, entry_id ORDER BY {TIER_RANK_SQL}, score DESC) = 1
+                PARTITION BY record_id, entry_id, via ORDER BY tier_rank, score DESC) = 1
+        AND tier_rank = min(tier_rank) OVER (PARTITION BY record_id, entry_id)
     """
 
 

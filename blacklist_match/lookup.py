@@ -1,0 +1,189 @@
+"""Point lookups of list entries and registry links, for the spot check and the library.
+
+Two sources answer the same questions: :class:`MemoryIndex` (dictionaries built once from
+the store, for sub-millisecond library checks) and :class:`StoreLookup` (point queries on
+the DuckDB file, for a cold command-line check that cannot afford to build an index).
+Neither imports Polars.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, Final, NamedTuple, Protocol
+
+
+class Entry(NamedTuple):
+    """The fields of a list entry that matching and the flag report need."""
+
+    entry_id: str
+    case_no: str
+    name: str
+    debtor_type: str
+    id_number: str | None
+    id_kind: str | None
+    id_norm: str | None
+    id_alt_norm: str | None
+    org_code_key: str | None
+    mask_key: str | None
+    name_key: str | None
+    name_core: str | None
+    age: int | None
+    published_on: date | None
+    court: str | None
+    listed_from: date
+    listed_until: date | None
+
+
+class Officer(NamedTuple):
+    """One registry link: a person's role in an entity, with its validity dates."""
+
+    entity_id_norm: str | None
+    entity_org_code_key: str | None
+    entity_name: str | None
+    person_id_norm: str | None
+    person_mask_key: str | None
+    person_name_key: str | None
+    role: str
+    start_date: date | None
+    end_date: date | None
+
+
+ENTRY_FIELDS: Final = Entry._fields
+OFFICER_FIELDS: Final = Officer._fields
+
+
+class Lookup(Protocol):
+    """What the spot check asks of a source of entries and registry links."""
+
+    def by_id(self, values: Sequence[str]) -> list[Entry]:
+        """Entries whose full identifier (or its alternative reading) is one of ``values``."""
+        ...
+
+    def by_org_code(self, key: str) -> list[Entry]:
+        """Entries whose organisation-code key is ``key``."""
+        ...
+
+    def by_mask_key(self, key: str) -> list[Entry]:
+        """Entries whose masked-ID blocking key is ``key``."""
+        ...
+
+    def officers_of_person(self, id_norm: str) -> list[Officer]:
+        """Registry links where the person's identifier is ``id_norm``."""
+        ...
+
+    def officers_of_entity(self, id_norm: str | None, org_code_key: str | None) -> list[Officer]:
+        """Registry links of the entity with this identifier or organisation code."""
+        ...
+
+
+def _rows(columns: dict[str, list[Any]], fields: Sequence[str]) -> Iterable[tuple[Any, ...]]:
+    return zip(*(columns[f] for f in fields), strict=True)
+
+
+class MemoryIndex:
+    """Dictionaries over every entry and registry link: built once, then read-only.
+
+    Instances are never mutated after construction, so any number of threads may read
+    one; a refresh builds a new index and swaps the reference.
+    """
+
+    def __init__(self, entries: dict[str, list[Any]], officers: dict[str, list[Any]]) -> None:
+        self._by_id: dict[str, list[Entry]] = defaultdict(list)
+        self._by_org: dict[str, list[Entry]] = defaultdict(list)
+        self._by_mask: dict[str, list[Entry]] = defaultdict(list)
+        for row in _rows(entries, ENTRY_FIELDS):
+            entry = Entry(*row)
+            if entry.id_kind == "masked_resident_id":
+                if entry.mask_key:
+                    self._by_mask[entry.mask_key].append(entry)
+            elif entry.id_norm:
+                self._by_id[entry.id_norm].append(entry)
+            if entry.id_alt_norm:
+                self._by_id[entry.id_alt_norm].append(entry)
+            if entry.org_code_key:
+                self._by_org[entry.org_code_key].append(entry)
+        self._officers_by_person: dict[str, list[Officer]] = defaultdict(list)
+        self._officers_by_entity: dict[str, list[Officer]] = defaultdict(list)
+        self._officers_by_org: dict[str, list[Officer]] = defaultdict(list)
+        for row in _rows(officers, OFFICER_FIELDS):
+            link = Officer(*row)
+            if link.person_id_norm:
+                self._officers_by_person[link.person_id_norm].append(link)
+            if link.entity_id_norm:
+                self._officers_by_entity[link.entity_id_norm].append(link)
+            if link.entity_org_code_key:
+                self._officers_by_org[link.entity_org_code_key].append(link)
+        self.entries = len(entries[ENTRY_FIELDS[0]])
+        self.officers = len(officers[OFFICER_FIELDS[0]])
+
+    def by_id(self, values: Sequence[str]) -> list[Entry]:
+        found: list[Entry] = []
+        for value in values:
+            found.extend(self._by_id.get(value, ()))
+        return found
+
+    def by_org_code(self, key: str) -> list[Entry]:
+        return list(self._by_org.get(key, ()))
+
+    def by_mask_key(self, key: str) -> list[Entry]:
+        return list(self._by_mask.get(key, ()))
+
+    def officers_of_person(self, id_norm: str) -> list[Officer]:
+        return list(self._officers_by_person.get(id_norm, ()))
+
+    def officers_of_entity(self, id_norm: str | None, org_code_key: str | None) -> list[Officer]:
+        links = list(self._officers_by_entity.get(id_norm, ())) if id_norm else []
+        if org_code_key:
+            links.extend(o for o in self._officers_by_org.get(org_code_key, ()) if o not in links)
+        return links
+
+
+ENTRY_SELECT: Final = "SELECT " + ", ".join(ENTRY_FIELDS) + " FROM list_entries"
+OFFICER_SELECT: Final = "SELECT " + ", ".join(OFFICER_FIELDS) + " FROM officers"
+
+
+def load_memory_index(con: Any) -> MemoryIndex:
+    """Build a :class:`MemoryIndex` from a store connection (one columnar read per table)."""
+    entries = con.sql(ENTRY_SELECT).to_arrow_table().to_pydict()
+    officers = con.sql(OFFICER_SELECT).to_arrow_table().to_pydict()
+    return MemoryIndex(entries, officers)
+
+
+class StoreLookup:
+    """Point queries on the store, for a cold one-off check (no index to build)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def _entries(self, where: str, params: list[Any]) -> list[Entry]:
+        rows = self.con.execute(f"{ENTRY_SELECT} WHERE {where}", params).fetchall()
+        return [Entry(*row) for row in rows]
+
+    def _officers(self, where: str, params: list[Any]) -> list[Officer]:
+        rows = self.con.execute(f"{OFFICER_SELECT} WHERE {where}", params).fetchall()
+        return [Officer(*row) for row in rows]
+
+    def by_id(self, values: Sequence[str]) -> list[Entry]:
+        if not values:
+            return []
+        return self._entries(
+            "(id_kind <> 'masked_resident_id' AND list_contains($1, id_norm))"
+            " OR list_contains($1, id_alt_norm)",
+            [list(values)],
+        )
+
+    def by_org_code(self, key: str) -> list[Entry]:
+        return self._entries("org_code_key = $1", [key])
+
+    def by_mask_key(self, key: str) -> list[Entry]:
+        return self._entries("id_kind = 'masked_resident_id' AND mask_key = $1", [key])
+
+    def officers_of_person(self, id_norm: str) -> list[Officer]:
+        return self._officers("person_id_norm = $1", [id_norm])
+
+    def officers_of_entity(self, id_norm: str | None, org_code_key: str | None) -> list[Officer]:
+        return self._officers(
+            "entity_id_norm = $1 OR entity_org_code_key = $2", [id_norm, org_code_key]
+        )

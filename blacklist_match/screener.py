@@ -1,0 +1,485 @@
+"""The spot check and the embedded library: ``Screener.check`` and ``Screener.screen``.
+
+``check`` answers one subject in microseconds from a :class:`~blacklist_match.lookup.Lookup`
+(an in-memory index built once, or point queries on the store for a cold command-line
+check). It applies the same tiers, listing window and rules as the batch, written as
+scalar Python over the candidates a lookup returns; a test screens a scenario in batch
+and checks every record here, and the flags must agree exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict
+
+from blacklist_match import schema as S
+from blacklist_match.errors import InputError
+from blacklist_match.ids import classify, crosswalk_key, mask_key
+from blacklist_match.lookup import Entry, Lookup, MemoryIndex, StoreLookup, load_memory_index
+from blacklist_match.match.evidence import EVIDENCE_ZH
+from blacklist_match.names import company_key, person_key, person_key_nodot
+from blacklist_match.rules import TIER_RANK, Rule, RulePack
+from blacklist_match.subject import infer_subject_type
+
+AGE_TOLERANCE_YEARS: Final = 1
+FULL_PERSON_KINDS: Final = frozenset({"resident_id", "residence_permit", "foreign_pr"})
+MASKED: Final = "masked_resident_id"
+ROLE_ZH: Final = {
+    S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
+    S.Role.MAIN_PERSON_IN_CHARGE.value: "主要负责人",
+    S.Role.ACTUAL_CONTROLLER.value: "实际控制人",
+    S.Role.DIRECTLY_RESPONSIBLE.value: "影响债务履行的直接责任人员",
+    S.Role.DIRECTOR.value: "董事",
+    S.Role.SUPERVISOR.value: "监事",
+    S.Role.SENIOR_MANAGER.value: "高级管理人员",
+}
+REVIEW_ONLY: Final = frozenset(t.value for t in S.REVIEW_ONLY_TIERS)
+_RAW_SEPARATORS: Final = re.compile(r"[\s-]")
+
+
+class Subject(BaseModel):
+    """The subject of a check, classified and keyed as the batch keys a record."""
+
+    model_config = ConfigDict(frozen=True)
+    subject_id: str | None
+    name: str | None
+    subject_type: str
+    id_kind: str
+    id_norm: str | None
+    id_problem: str | None
+    id_alt_kind: str | None
+    id_alt_norm: str | None
+    org_code_key: str | None
+    mask_key: str | None
+    name_key: str | None
+    name_core: str | None
+
+    @classmethod
+    def of(cls, subject_id: str | None, name: str | None, subject_type: str | None) -> Subject:
+        """Classify ``subject_id`` and key ``name`` (scalar twins of the batch keying)."""
+        if subject_type not in (None, "person", "entity"):
+            raise InputError(f"subject type must be person or entity, got {subject_type!r}")
+        found = classify(subject_id, subject_type)
+        kind = found.kind.value
+        kind_of_type = infer_subject_type(subject_type, kind, name)
+        if kind_of_type == S.SubjectType.ENTITY.value:
+            key = company_key(name)
+            name_key, name_core = key.key, key.core
+        else:
+            name_key, name_core = person_key(name), person_key_nodot(name)
+        return cls(
+            subject_id=subject_id,
+            name=name,
+            subject_type=kind_of_type,
+            id_kind=kind,
+            id_norm=found.value,
+            id_problem=found.problem,
+            id_alt_kind=found.alt_kind.value if found.alt_kind else None,
+            id_alt_norm=found.alt_value,
+            org_code_key=crosswalk_key(kind, found.value),
+            mask_key=mask_key(kind, found.value),
+            name_key=name_key,
+            name_core=name_core,
+        )
+
+
+class Flag(BaseModel):
+    """One restriction that applies: the flag report's fields."""
+
+    model_config = ConfigDict(frozen=True)
+    case_no: str
+    rule_id: str | None
+    category: str | None
+    action: str | None
+    tier: str
+    score: float
+    via: str
+    link: str
+    evidence: str
+    debtor_name: str
+    entry_id: str
+    listed_from: date
+    listed_until: date | None
+    court: str | None
+    basis: str | None
+    explanation: str | None
+
+
+class Decision(BaseModel):
+    """The answer to a check: whether a restriction applies, and every flag behind it."""
+
+    model_config = ConfigDict(frozen=True)
+    restricted: bool
+    """With an action: a rule blocks or calls for review. Without: a listing applies on
+    evidence strong enough to block (not a name alone, not a one-edit ID)."""
+    listings: list[Flag]
+    """Every listing that applies to the subject on the date (rule fields empty)."""
+    flags: list[Flag]
+    """With an action: one per (listing, rule) that restricts it; empty without one."""
+    needs_id: bool = False
+    """True when only a name was given: the listings are candidates, not confirmed."""
+    subject_kind: str
+    subject_problem: str | None
+
+
+def _raw_len(text: str | None) -> int:
+    return len(_RAW_SEPARATORS.sub("", text or ""))
+
+
+def _age_consistent(subject: Subject, entry: Entry) -> tuple[bool, bool]:
+    """(compatible, checked): the published age against the birth date, within a year."""
+    if entry.age is None or entry.published_on is None or subject.id_norm is None:
+        return True, False
+    birth = date(
+        int(subject.id_norm[6:10]), int(subject.id_norm[10:12]), int(subject.id_norm[12:14])
+    )
+    on = entry.published_on
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return abs(age - entry.age) <= AGE_TOLERANCE_YEARS, True
+
+
+def identity_candidates(subject: Subject, lookup: Lookup) -> list[dict[str, Any]]:
+    """Every (entry, tier, score, link, via, evidence) for ``subject``; strongest per entry.
+
+    The scalar twin of :mod:`blacklist_match.match.identity`'s SQL tiers.
+    """
+    found: list[tuple[int, float, dict[str, Any]]] = []
+
+    def add(
+        entry: Entry,
+        tier: str,
+        score: float,
+        evidence: str,
+        link: str = "debtor",
+        via: str = "debtor",
+    ) -> None:
+        found.append(
+            (
+                TIER_RANK[tier],
+                -score,
+                {
+                    "entry": entry,
+                    "tier": tier,
+                    "score": score,
+                    "link": link,
+                    "via": via,
+                    "evidence": evidence,
+                },
+            )
+        )
+
+    if subject.id_norm and subject.id_kind != MASKED:
+        keys = [(subject.id_norm, subject.id_kind, _raw_len(subject.subject_id))]
+        if subject.id_alt_norm:
+            keys.append((subject.id_alt_norm, subject.id_alt_kind or "", 15))
+        for value, kind, raw_len in keys:
+            for entry in lookup.by_id([value]):
+                entry_len = 15 if value == entry.id_alt_norm else _raw_len(entry.id_number)
+                upgraded = kind == "resident_id" and 15 in (raw_len, entry_len)
+                add(entry, "exact_id", 1.0, "id_equal_after_15_to_18" if upgraded else "id_equal")
+    if subject.org_code_key:
+        for entry in lookup.by_org_code(subject.org_code_key):
+            if entry.id_kind != subject.id_kind:
+                evidence = (
+                    "uscc_contains_org_code" if subject.id_kind == "uscc" else "org_code_in_uscc"
+                )
+                add(entry, "id_crosswalk", 0.98, evidence)
+    if subject.mask_key and subject.id_kind in FULL_PERSON_KINDS:
+        for entry in lookup.by_mask_key(subject.mask_key):
+            if subject.name_key != entry.name_key and subject.name_core != entry.name_core:
+                continue
+            compatible, checked = _age_consistent(subject, entry)
+            if compatible:
+                evidence = "masked_id_compatible_name_equal" + (
+                    "_age_consistent" if checked else ""
+                )
+                add(entry, "masked_id_name", 0.97 if checked else 0.95, evidence)
+    best: dict[str, dict[str, Any]] = {}
+    for _rank, _score, candidate in sorted(
+        found, key=lambda item: (item[0], item[1], item[2]["evidence"])
+    ):
+        best.setdefault(candidate["entry"].entry_id, candidate)
+    return list(best.values())
+
+
+def listed_on(entry: Entry, on: date, as_of: date | None = None) -> bool:
+    """Whether ``entry`` was listed on ``on`` (as the list was known on ``as_of``)."""
+    if as_of is not None and entry.listed_from > as_of:
+        return False
+    until = entry.listed_until
+    if as_of is not None and until is not None and until > as_of:
+        until = None
+    return entry.listed_from <= on and (until is None or on < until)
+
+
+def _in_scope(rule: Rule, link: str, via: str, debtor_type: str) -> bool:
+    scope = rule.subjects.value
+    if link == S.Link.DEBTOR.value:
+        return scope != S.Scope.DEBTOR_PERSON.value or debtor_type == S.SubjectType.PERSON.value
+    if scope == S.Scope.DEBTOR_AND_FOUR.value:
+        return link == S.Link.OFFICER_OF_LISTED_ENTITY.value and via in S.FOUR_ROLES
+    if scope == S.Scope.DEBTOR_AND_OFFICERS.value:
+        return link == S.Link.ENTITY_OF_LISTED_PERSON.value and via in S.OFFICER_ROLES
+    return False
+
+
+def rule_accepts(rule: Rule, candidate: dict[str, Any], record: dict[str, Any]) -> bool:
+    """The scalar twin of :func:`blacklist_match.rules.apply_rules` for one rule."""
+    sub_type, amount = record.get("sub_type"), record.get("amount")
+    entry: Entry = candidate["entry"]
+    conditions = rule.conditions
+    return (
+        rule.record_type == record.get("record_type")
+        and (rule.sub_types is None or (sub_type is not None and sub_type in rule.sub_types))
+        and not (sub_type is not None and sub_type in rule.exempt)
+        and TIER_RANK[candidate["tier"]] <= TIER_RANK[rule.min_tier.value]
+        and _in_scope(rule, candidate["link"], candidate["via"], entry.debtor_type)
+        and (
+            conditions.amount_at_least is None
+            or (amount is not None and amount >= conditions.amount_at_least)
+        )
+        and (
+            conditions.amount_below is None
+            or (amount is not None and amount < conditions.amount_below)
+        )
+        and (
+            conditions.subject_type is None
+            or record.get("subject_type") == conditions.subject_type.value
+        )
+        and (conditions.roles is None or candidate["via"] in conditions.roles)
+        and (
+            not rule.natural_person_debtors_only or entry.debtor_type == S.SubjectType.PERSON.value
+        )
+    )
+
+
+def explain(candidate: dict[str, Any], rule_id: str | None, basis: str | None) -> str:
+    """The flag's explanation sentence (scalar twin of the report's)."""
+    entry: Entry = candidate["entry"]
+    role = ROLE_ZH.get(candidate["via"], candidate["via"])
+    prefix = ""
+    if candidate["link"] == S.Link.OFFICER_OF_LISTED_ENTITY.value:
+        prefix = f"申请人系被执行人{entry.name}的{role}（据登记信息），"
+    elif candidate["link"] == S.Link.ENTITY_OF_LISTED_PERSON.value:
+        prefix = f"申请单位的{role}为被执行人{entry.name}（据登记信息），"
+    evidence = EVIDENCE_ZH.get(candidate["evidence"], candidate["evidence"])
+    text = (
+        f"{prefix}申请人{evidence}；{entry.name}自{entry.listed_from:%Y年%m月%d日}起由"
+        f"{entry.court or '执行法院'}列入失信被执行人名单（案号{entry.case_no}）"
+    )
+    return text + (f"；依规则{rule_id}：{basis}。" if rule_id else "。")
+
+
+class Screener:
+    """Checks subjects and screens records against one state of the list.
+
+    ``Screener.open(db)`` builds an in-memory index from the store once; ``check`` is then
+    served from it and is safe to call from many threads. ``refresh()`` rebuilds the index
+    (for example after an ingest) and swaps it in atomically.
+    """
+
+    def __init__(self, lookup: Lookup, rules: RulePack, *, source: Any = None) -> None:
+        self._lookup = lookup
+        self.rules = rules
+        self._source = source
+        self._lock = threading.Lock()
+        self._rules_by_type: dict[str, list[Rule]] = {}
+        for rule in rules.rules:
+            self._rules_by_type.setdefault(rule.record_type, []).append(rule)
+
+    @classmethod
+    def open(
+        cls,
+        db: str | Path | None = None,
+        *,
+        rules: Sequence[str | Path] = (),
+        in_memory: bool = True,
+    ) -> Screener:
+        """Open the store at ``db``; with ``in_memory`` (default) build the index once."""
+        from blacklist_match.store import Store
+
+        pack = RulePack.load(*rules)
+        store = Store.open(db, read_only=True)
+        if in_memory:
+            try:
+                index = load_memory_index(store.con)
+            finally:
+                store.close()
+            return cls(index, pack, source=Path(store.path))
+        return cls(StoreLookup(store.con), pack, source=store)
+
+    @classmethod
+    def from_files(
+        cls,
+        *,
+        list: Sequence[str | Path],
+        removals: Sequence[str | Path] = (),
+        officers: Sequence[str | Path] = (),
+        rules: Sequence[str | Path] = (),
+    ) -> Screener:
+        """Build a screener from list, removal and registry files (no store file)."""
+        from blacklist_match.store import MEMORY, Store
+
+        store = Store(MEMORY)
+        for path in list:
+            store.ingest_list(path)
+        for path in removals:
+            store.ingest_removals(path)
+        for path in officers:
+            store.ingest_officers(path)
+        return cls(load_memory_index(store.con), RulePack.load(*rules), source=store)
+
+    def refresh(self) -> None:
+        """Rebuild the index from the store it was opened from, and swap it in."""
+        if not isinstance(self._source, Path):
+            return
+        from blacklist_match.store import Store
+
+        with Store.open(self._source, read_only=True) as store:
+            index = load_memory_index(store.con)
+        with self._lock:
+            self._lookup = index
+
+    @property
+    def index(self) -> Lookup:
+        return self._lookup
+
+    def screen(self, records: Any, *, show_ids: bool = False) -> Any:
+        """Screen a batch of records (a Polars frame or an Arrow table) with the batch
+        engine; return the flag report as a Polars frame."""
+        import polars as pl
+
+        from blacklist_match.pipeline import screen_store
+        from blacklist_match.store import MEMORY, Store
+
+        frame = records if isinstance(records, pl.DataFrame) else pl.from_arrow(records)
+        with Store(MEMORY) as work:
+            self._copy_list_into(work)
+            work.load_records_frame(frame)  # type: ignore[arg-type]
+            return screen_store(work, self.rules, show_ids=show_ids).flags
+
+    def _copy_list_into(self, work: Any) -> None:
+        from blacklist_match.store import Store
+
+        source = self._source
+        opened = None
+        if isinstance(source, Path):
+            source = opened = Store.open(source, read_only=True)
+        if source is None:
+            raise InputError("this screener has no list to screen against")
+        try:
+            for table in ("list_entries", "officers"):
+                data = source.con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608
+                work.con.register("copied", data)
+                work.con.execute(f"INSERT INTO {table} SELECT * FROM copied")  # noqa: S608
+                work.con.unregister("copied")
+        finally:
+            if opened is not None:
+                opened.close()
+
+    def close(self) -> None:
+        """Release the store this screener holds, if any."""
+        if self._source is not None and not isinstance(self._source, Path):
+            self._source.close()
+
+    def check(
+        self,
+        subject_id: str | None = None,
+        name: str | None = None,
+        *,
+        subject_type: str | None = None,
+        action: str | None = None,
+        date: date | None = None,
+        amount: float | None = None,
+        as_of: date | None = None,
+    ) -> Decision:
+        """Which listings apply to this subject on ``date`` (today by default), and with
+        ``action`` (``record_type`` or ``record_type/sub_type``) which restrictions."""
+        from datetime import date as date_type
+
+        on = date or date_type.today()
+        lookup = self._lookup
+        subject = Subject.of(subject_id, name, subject_type)
+        record_type, sub_type = _parse_action(action)
+        candidates = [
+            c for c in identity_candidates(subject, lookup) if listed_on(c["entry"], on, as_of)
+        ]
+        record = {
+            "record_type": record_type,
+            "sub_type": sub_type,
+            "amount": amount,
+            "subject_type": subject.subject_type,
+        }
+        listings = sorted((_flag(c, None) for c in candidates), key=lambda f: f.case_no)
+        flags = sorted(
+            (
+                _flag(candidate, rule)
+                for candidate in candidates
+                for rule in self._rules_by_type.get(record_type or "", ())
+                if rule_accepts(rule, candidate, record)
+            ),
+            key=lambda f: (f.case_no, f.rule_id or ""),
+        )
+        blocking = (S.Action.BLOCK.value, S.Action.REVIEW.value)
+        if record_type:
+            restricted = any(f.action in blocking for f in flags)
+        else:
+            restricted = any(
+                f.tier not in REVIEW_ONLY and f.link == S.Link.DEBTOR.value for f in listings
+            )
+        return Decision(
+            restricted=restricted,
+            listings=listings,
+            flags=flags,
+            needs_id=subject.id_norm is None,
+            subject_kind=subject.id_kind,
+            subject_problem=subject.id_problem,
+        )
+
+
+def _parse_action(action: str | None) -> tuple[str | None, str | None]:
+    if not action:
+        return None, None
+    record_type, _, sub_type = action.partition("/")
+    if record_type not in S.RECORD_TYPES:
+        raise InputError(
+            f"unknown action {action!r}: record type must be one of {', '.join(S.RECORD_TYPES)}"
+        )
+    return record_type, (sub_type.lower() or None)
+
+
+def _flag(candidate: dict[str, Any], rule: Rule | None) -> Flag:
+    entry: Entry = candidate["entry"]
+    action = None
+    if rule is not None:
+        action = rule.action.value
+        if candidate["tier"] in REVIEW_ONLY and action == S.Action.BLOCK.value:
+            action = S.Action.REVIEW.value
+    basis = f"{rule.basis.zh}（{rule.basis.source}）" if rule else None
+    return Flag(
+        case_no=entry.case_no,
+        rule_id=rule.id if rule else None,
+        category=rule.category.value if rule else None,
+        action=action,
+        tier=candidate["tier"],
+        score=candidate["score"],
+        via=candidate["via"],
+        link=candidate["link"],
+        evidence=candidate["evidence"],
+        debtor_name=entry.name,
+        entry_id=entry.entry_id,
+        listed_from=entry.listed_from,
+        listed_until=entry.listed_until,
+        court=entry.court,
+        basis=basis,
+        explanation=explain(candidate, rule.id if rule else None, basis),
+    )
+
+
+__all__ = ["Decision", "Flag", "MemoryIndex", "Screener", "StoreLookup", "Subject"]
