@@ -54,14 +54,12 @@ def show(
             typer.echo(f"error: {found}", err=True)
         raise typer.Exit(1) from None
     table = Table(title=f"rule pack: {len(pack.rules)} rules, hash {pack.digest[:12]}")
-    table.add_column("id", no_wrap=True)
-    table.add_column("category")
-    table.add_column("record type")
-    table.add_column("sub types")
-    table.add_column("subjects")
-    table.add_column("action")
-    table.add_column("min tier")
-    table.add_column("basis")
+    for name in ("id", "category", "record type"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("sub types", overflow="fold", ratio=2)
+    for name in ("subjects", "action", "min tier"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("basis", overflow="fold", ratio=3)
     order = {category: rank for rank, category in enumerate(S.Category)}
     for rule in sorted(pack.rules, key=lambda r: (order[r.category], r.id)):
         subjects = rule.subjects.value + (

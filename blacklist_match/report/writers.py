@@ -81,3 +81,43 @@ def write_frame(frame: pl.DataFrame, path: str | Path) -> Path:
     with atomic_path(target) as temporary:
         writer(frame, temporary)
     return target
+
+
+def read_frame(path: str | Path, schema: pl.Schema | None = None) -> pl.DataFrame:
+    """Read a report written by :func:`write_frame`; with ``schema``, cast back to its types.
+
+    CSV and XLSX lose column types (CSV everything is text; XLSX dates may come back as
+    datetimes, empty text as null): casting to the report's own schema undoes that, so a
+    report reads back equal whatever format it was written in. Empty text reads as null.
+    """
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix == ".parquet":
+        frame = pl.read_parquet(source)
+    elif suffix == ".csv":
+        frame = pl.read_csv(source, infer_schema=False, encoding="utf8")
+    elif suffix == ".xlsx":
+        frame = pl.read_excel(source, sheet_name="flags")
+    elif suffix == ".json":
+        frame = pl.read_json(source)
+    elif suffix == ".jsonl":
+        frame = pl.read_ndjson(source)
+    else:
+        raise InputError(f"unknown report type {source.suffix!r}", file=str(source))
+    if schema is None:
+        return frame
+    return frame.select(_cast(frame, name, dtype) for name, dtype in schema.items())
+
+
+def _cast(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    column = pl.col(name)
+    if name not in frame.columns:
+        return pl.lit(None, dtype=dtype).alias(name)
+    read = frame.schema[name]
+    if read == pl.String:
+        column = pl.when(column.str.len_chars() > 0).then(column)
+        if dtype == pl.Date:
+            return column.str.slice(0, 10).str.to_date("%Y-%m-%d").alias(name)
+    if dtype == pl.Date and read == pl.Datetime:
+        return column.dt.date().alias(name)
+    return column.cast(dtype).alias(name)

@@ -1,0 +1,159 @@
+"""The spot check and the library give the batch's answer, fast and from many threads."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from blacklist_match import Screener
+from blacklist_match.pipeline import screen_files
+from blacklist_match.store import Store
+from blacklist_match.synth import build_scenario
+
+ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+COMPARED = ("case_no", "rule_id", "action", "tier", "explanation")
+
+
+@pytest.fixture(scope="module")
+def scenario_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    scenario = build_scenario(listed_persons=150, listed_companies=80, records=800, seed=11)
+    return scenario.write(tmp_path_factory.mktemp("scenario"))
+
+
+@pytest.fixture(scope="module")
+def store_path(scenario_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "store.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(scenario_files["list"])
+        store.ingest_removals(scenario_files["removals"])
+        store.ingest_officers(scenario_files["officers"])
+        store.ingest_records(scenario_files["records"])
+    return db
+
+
+def _check_flags(screener: Screener, record: dict[str, str]) -> list[tuple[object, ...]]:
+    decision = screener.check(
+        record["subject_id"],
+        record["subject_name"],
+        subject_type=record["subject_type"] or None,
+        action=f"{record['record_type']}/{record['sub_type']}",
+        date=date.fromisoformat(record["event_date"]),
+        amount=float(record["amount"]),
+    )
+    return sorted(tuple(getattr(f, c) for c in COMPARED) for f in decision.flags)
+
+
+def test_every_record_checked_alone_gets_exactly_the_batch_flags(
+    scenario_files: dict[str, Path], store_path: Path
+) -> None:
+    batch = screen_files(
+        [scenario_files["list"]],
+        [scenario_files["records"]],
+        removal_files=[scenario_files["removals"]],
+        officer_files=[scenario_files["officers"]],
+    ).flags
+    assert batch.height > 100
+    screener = Screener.open(store_path)
+    records = pl.read_csv(scenario_files["records"], infer_schema=False)
+    disagreements = []
+    for record in records.iter_rows(named=True):
+        expected = sorted(
+            tuple(row[c] for c in COMPARED)
+            for row in batch.filter(pl.col("record_id") == record["record_id"]).iter_rows(
+                named=True
+            )
+        )
+        got = _check_flags(screener, record)
+        if got != expected:
+            disagreements.append((record["record_id"], got, expected))
+    assert disagreements == []
+
+
+def test_library_screen_equals_the_file_screen(
+    scenario_files: dict[str, Path], store_path: Path
+) -> None:
+    screener = Screener.open(store_path)
+    records = pl.read_csv(scenario_files["records"], infer_schema=False)
+    from_library = screener.screen(records.to_arrow())
+    from_files = screen_files(
+        [scenario_files["list"]],
+        [scenario_files["records"]],
+        removal_files=[scenario_files["removals"]],
+        officer_files=[scenario_files["officers"]],
+    ).flags
+    assert from_library.drop("explanation").equals(from_files.drop("explanation"))
+
+
+def test_store_lookup_and_memory_index_agree(
+    scenario_files: dict[str, Path], store_path: Path
+) -> None:
+    memory = Screener.open(store_path)
+    cold = Screener.open(store_path, in_memory=False)
+    records = pl.read_csv(scenario_files["records"], infer_schema=False).head(300)
+    for record in records.iter_rows(named=True):
+        assert _check_flags(memory, record) == _check_flags(cold, record), record["record_id"]
+
+
+def test_check_is_safe_from_many_threads(scenario_files: dict[str, Path], store_path: Path) -> None:
+    screener = Screener.open(store_path)
+    records = pl.read_csv(scenario_files["records"], infer_schema=False).to_dicts()
+    alone = [_check_flags(screener, r) for r in records]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda r: _check_flags(screener, r), records * 3))
+    assert together == alone * 3
+
+
+def test_refresh_sees_a_new_removal(tmp_path: Path, list_csv: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    screener = Screener.open(db)
+    before = screener.check("110105197801010028", "王芳", date=date(2024, 1, 1))
+    assert before.restricted
+    removals = tmp_path / "removals.csv"
+    removals.write_text("case_no,removed_on\n(2018)京0105执55号,2023-06-01\n", encoding="utf-8")
+    with Store.open(db) as store:
+        store.ingest_removals(removals)
+    assert screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+    screener.refresh()
+    assert not screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (
+            ["110105197801010028", "--action", "consumption/flight", "--date", "2024-01-01"],
+            3,
+            "RESTRICTED for consumption/flight",
+        ),
+        (
+            ["110105197801010028", "--action", "consumption/groceries", "--date", "2024-01-01"],
+            0,
+            "not restricted",
+        ),
+        (["110105197801010029", "--date", "2024-01-01"], 0, "not a valid identifier"),
+        (["110105197801010028", "--action", "yachting"], 1, "unknown action"),
+        (["110105197801010028", "--date", "2024-13-01"], 1, "--date must be a date"),
+    ],
+    ids=["restricted", "necessary-consumption", "bad-checksum", "bad-action", "bad-date"],
+)
+def test_check_command_exit_codes(
+    tmp_path: Path, list_csv: Path, args: list[str], code: int, text: str
+) -> None:
+    assert ENTRY_POINT
+    db = tmp_path / "c.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    done = subprocess.run([ENTRY_POINT, "check", *args, "--db", str(db)], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == code, done.stderr
+    assert text in done.stdout + done.stderr
+    assert "197801010028" not in done.stdout
