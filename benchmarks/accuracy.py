@@ -230,11 +230,11 @@ def main() -> None:
         ("Flags by tier", result.flags_by_tier),
         ("Flags by difficulty", result.flags_by_difficulty),
     ):  # fmt: skip
-        print(f"\n## {title}\n")  # noqa: T201
-        print(frame)  # noqa: T201
-    print("\ncertain+probable tiers:", {k: round(v, 4) for k, v in result.certain.items()})  # noqa: T201
-    print("block actions on review-only tiers:", result.block_on_review_only)  # noqa: T201
-    print("flags on namesakes with their own valid ID:", result.namesake_flags)  # noqa: T201
+        print(f"\n## {title}\n")
+        print(frame)
+    print("\ncertain+probable tiers:", {k: round(v, 4) for k, v in result.certain.items()})
+    print("block actions on review-only tiers:", result.block_on_review_only)
+    print("flags on namesakes with their own valid ID:", result.namesake_flags)
 
 
 if __name__ == "__main__":

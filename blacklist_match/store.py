@@ -259,29 +259,33 @@ class Store:
             {"load": load_id, "now": now},
         )
         con.execute(
-            "UPDATE list_entries AS e SET snapshot_absent_on = NULL, changed_at = $now "
+            "UPDATE list_entries AS e SET snapshot_absent_on = NULL, changed_at = $now, "
+            "last_load_id = $load "
             "FROM staged s WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from "
             "AND e.snapshot_absent_on IS NOT NULL",
-            {"now": now},
+            {"now": now, "load": load_id},
         )
         if snapshot is not None:
             con.execute(
                 """
-                UPDATE list_entries AS e SET snapshot_absent_on = $snapshot, changed_at = $now
+                UPDATE list_entries AS e SET snapshot_absent_on = $snapshot, changed_at = $now,
+                       last_load_id = $load
                 WHERE e.snapshot_absent_on IS NULL AND e.listed_until IS NULL
                   AND e.listed_from <= $snapshot
                   AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.entry_id = e.entry_id
                                   AND s.listed_from = e.listed_from)
                 """,
-                {"snapshot": snapshot, "now": now},
+                {"snapshot": snapshot, "now": now, "load": load_id},
             )
-        ended = self._refresh_listed_until(con, all_entries=snapshot is not None)
+        ended = self._refresh_listed_until(con, load_id, all_entries=snapshot is not None)
         report.loaded = int(new) + int(changed)
         report.unchanged = keyed.height - report.loaded
         report.ended = ended
         con.execute("DROP TABLE staged")
 
-    def _refresh_listed_until(self, con: duckdb.DuckDBPyConnection, *, all_entries: bool) -> int:
+    def _refresh_listed_until(
+        self, con: duckdb.DuckDBPyConnection, load_id: int, *, all_entries: bool
+    ) -> int:
         """Recompute ``listed_until`` from removals and snapshot absences; return how many
         entries newly ended. Only entries whose case the load touched, unless ``all_entries``."""
         scope = "TRUE" if all_entries else "e.case_key IN (SELECT case_key FROM touched_cases)"
@@ -295,7 +299,8 @@ class Store:
         con.execute(
             f"""
             UPDATE list_entries AS target
-            SET listed_until = ends.listed_until, end_reason = ends.end_reason
+            SET listed_until = ends.listed_until, end_reason = ends.end_reason,
+                last_load_id = $load, changed_at = $now
             FROM (
                 SELECT e.entry_id, e.listed_from,
                        least(min(r.removed_on), any_value(e.snapshot_absent_on)) AS listed_until,
@@ -315,7 +320,8 @@ class Store:
             ) AS ends
             WHERE target.entry_id = ends.entry_id AND target.listed_from = ends.listed_from
               AND target.listed_until IS DISTINCT FROM ends.listed_until
-            """
+            """,
+            {"load": load_id, "now": datetime.now()},
         )
         after = con.execute(
             "SELECT count(*) FROM list_entries WHERE listed_until IS NOT NULL"
@@ -357,7 +363,7 @@ class Store:
             con.execute("INSERT INTO removals SELECT *, ? FROM staged", [load_id])
             report.loaded = int(con.execute("SELECT count(*) FROM staged").fetchall()[0][0])
             report.unchanged = removals.height - report.loaded
-            report.ended = self._refresh_listed_until(con, all_entries=False)
+            report.ended = self._refresh_listed_until(con, load_id, all_entries=False)
             con.execute("DROP TABLE staged")
 
         return self._load("removals", path, read, write)

@@ -137,6 +137,18 @@ DDL: Final = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS batch_runs (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        mode VARCHAR NOT NULL,
+        watermark_load_id BIGINT NOT NULL,
+        records_screened BIGINT NOT NULL,
+        flags BIGINT NOT NULL,
+        report VARCHAR NOT NULL
+    )
+    """,
+    """
     CREATE TABLE IF NOT EXISTS quarantine (
         load_id BIGINT NOT NULL,
         file VARCHAR NOT NULL,

@@ -16,7 +16,12 @@ from blacklist_match.cli.common import app
 from blacklist_match.errors import BlacklistMatchError
 
 # Importing the command modules registers their commands on ``app``.
-from blacklist_match.cli import check_command, screening, store_commands  # noqa: F401  isort: skip
+from blacklist_match.cli import (  # noqa: F401  isort: skip
+    check_command,
+    run_command,
+    screening,
+    store_commands,
+)
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,153 @@
+"""The nightly batch over the store: a full run, or ``--since-last`` (only what changed).
+
+A since-last run screens (a) records loaded or changed since the last successful run, and
+records whose subject's registry links changed, against the whole list; and (b) every
+record against the entries that changed (new, corrected or ended). The matching plan is
+the same SQL as a full run: it reads ``records``, ``entries`` and ``officers``, which a
+scope (an attached in-memory schema first on the search path) narrows to what changed.
+A run's bookkeeping row is written only after its report is in place, so a failed run
+does not count as the last run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from blacklist_match.match.identity import find_candidates
+from blacklist_match.report.flags import build_flags
+from blacklist_match.rules import RulePack, apply_rules
+from blacklist_match.store import Store
+
+_CHANGED_RECORDS = """
+CREATE TABLE scope.changed_record_ids AS
+SELECT record_id FROM {db}.main.records WHERE load_id > $watermark
+UNION
+SELECT r.record_id FROM {db}.main.records r
+JOIN {db}.main.officers o ON o.load_id > $watermark
+ AND (r.id_norm IN (o.person_id_norm, o.entity_id_norm)
+      OR r.id_alt_norm = o.person_id_norm
+      OR r.org_code_key = o.entity_org_code_key)
+"""
+
+
+@dataclass
+class RunResult:
+    """What a batch run did."""
+
+    run_id: str
+    mode: str
+    flags: pl.DataFrame
+    records_screened: int
+    watermark: int
+    started_at: datetime
+
+
+def _database_name(con: duckdb.DuckDBPyConnection) -> str:
+    name = str(con.sql("SELECT current_database()").fetchall()[0][0])
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def _scope(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Iterator[None]:
+    """Make ``records``/``entries``/``officers`` resolve to narrowed views for a block."""
+    db = _database_name(con)
+    con.execute(f"SET search_path = 'scope.main,{db.strip(chr(34))}.main'")
+    try:
+        for name, body in views.items():
+            con.execute(f"CREATE OR REPLACE VIEW scope.main.{name} AS {body}")
+        yield
+    finally:
+        for name in views:
+            con.execute(f"DROP VIEW IF EXISTS scope.main.{name}")
+        con.execute(f"SET search_path = '{db.strip(chr(34))}.main'")
+
+
+def last_watermark(store: Store) -> int | None:
+    """The highest load id the last successful run had seen (None: no run yet)."""
+    rows = store.con.execute(
+        "SELECT watermark_load_id FROM batch_runs ORDER BY finished_at DESC LIMIT 1"
+    ).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def _current_watermark(store: Store) -> int:
+    return int(store.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0])
+
+
+def run_batch(
+    store: Store,
+    rules: RulePack,
+    *,
+    since_last: bool = False,
+    as_of: date | None = None,
+    show_ids: bool = False,
+) -> RunResult:
+    """Screen the store's records against its list (as of each record's event date)."""
+    started = datetime.now()
+    con = store.con
+    watermark = _current_watermark(store)
+    previous = last_watermark(store) if since_last else None
+    if previous is None:
+        mode = "full"
+        candidates = find_candidates(con, as_of)
+        screened = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+    else:
+        mode = "since_last"
+        db = _database_name(con)
+        con.execute("ATTACH ':memory:' AS scope")
+        try:
+            con.execute(_CHANGED_RECORDS.format(db=db), {"watermark": previous})
+            changed_records = (
+                f"SELECT * FROM {db}.main.records WHERE record_id IN "
+                "(SELECT record_id FROM scope.main.changed_record_ids)"
+            )
+            with _scope(con, {"records": changed_records}):
+                for_records = find_candidates(con, as_of)
+            changed_entries = (
+                f"SELECT * FROM {db}.main.list_entries WHERE last_load_id > {int(previous)}"
+            )
+            with _scope(con, {"entries": changed_entries}):
+                for_entries = find_candidates(con, as_of)
+            screened = int(
+                con.execute("SELECT count(*) FROM scope.main.changed_record_ids").fetchall()[0][0]
+            )
+        finally:
+            con.execute("DETACH scope")
+        candidates = pl.concat([for_records, for_entries], how="vertical_relaxed").unique(
+            maintain_order=True
+        )
+        screened += int(for_entries.select("record_id").n_unique())
+    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+    return RunResult(
+        run_id=uuid.uuid4().hex,
+        mode=mode,
+        flags=flags,
+        records_screened=screened,
+        watermark=watermark,
+        started_at=started,
+    )
+
+
+def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
+    """Mark ``result`` as the last successful run (after its report is written)."""
+    store.con.execute(
+        "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.run_id,
+            result.started_at,
+            datetime.now(),
+            result.mode,
+            result.watermark,
+            result.records_screened,
+            result.flags.height,
+            str(report),
+        ],
+    )

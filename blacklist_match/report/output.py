@@ -1,0 +1,148 @@
+"""One call writes a run's outputs: the flag report, its HTML summary and its manifest.
+
+For ``--out flags.EXT`` the files are ``flags.EXT``, ``flags.summary.html`` and
+``flags.manifest.json``. All three are written to temporary files first and renamed into
+place only once all three are complete (the manifest last), so a failed run leaves the
+previous outputs untouched and never a report without its manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from blacklist_match.errors import InputError
+from blacklist_match.report.html import render_summary_html
+from blacklist_match.report.manifest import build_manifest, input_hashes, manifest_json
+from blacklist_match.report.writers import WRITERS, atomic_path
+
+
+class LoadedFile(Protocol):
+    """What a run knows of one input file (a :class:`blacklist_match.store.LoadReport`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def loaded(self) -> int: ...
+    @property
+    def quarantined(self) -> int: ...
+
+
+class RunOutcome(Protocol):
+    """What :func:`write_report` needs of a run (a ``pipeline.ScreenResult``)."""
+
+    @property
+    def flags(self) -> pl.DataFrame: ...
+    @property
+    def rules_digest(self) -> str: ...
+    @property
+    def counts(self) -> Mapping[str, int]: ...
+    @property
+    def loads(self) -> Sequence[LoadedFile]: ...
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files one run wrote, and its manifest."""
+
+    flags: Path
+    summary: Path
+    manifest_path: Path
+    manifest: dict[str, Any]
+
+
+def companion_paths(out: str | Path) -> tuple[Path, Path]:
+    """The summary and manifest paths that go beside the report ``out``.
+
+    >>> [p.name for p in companion_paths("out/flags.csv")]
+    ['flags.summary.html', 'flags.manifest.json']
+    """
+    target = Path(out)
+    stem = target.with_suffix("")
+    return (
+        stem.with_name(f"{stem.name}.summary.html"),
+        stem.with_name(f"{stem.name}.manifest.json"),
+    )
+
+
+def _list_state(result: RunOutcome) -> dict[str, Any]:
+    state = getattr(result, "list_state", None)
+    if state:
+        return dict(state)
+    return {"entries_total": result.counts.get("entries")}
+
+
+def write_report(
+    result: RunOutcome,
+    out: str | Path,
+    *,
+    started_at: datetime | None = None,
+    list_state: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+) -> ReportFiles:
+    """Write ``result.flags`` to ``out`` (format by extension), then its summary and manifest.
+
+    ``list_state`` (entries total/listed/ended) defaults to ``result.list_state`` when the
+    run has one; ``options`` records how the run was asked for (``as_of``, ``show_ids``...).
+    Input file hashes are taken from ``result.loads``. Returns the paths and the manifest,
+    e.g. for :func:`blacklist_match.report.manifest.record_run`.
+    """
+    target = Path(out)
+    writer = WRITERS.get(target.suffix.lower())
+    if writer is None:
+        raise InputError(
+            f"unknown report type {target.suffix!r}: use one of {', '.join(WRITERS)}",
+            file=str(target),
+        )
+    summary_path, manifest_path = companion_paths(target)
+    loads = list(result.loads)
+    manifest = build_manifest(
+        flags=result.flags,
+        rules_hash=result.rules_digest,
+        inputs=input_hashes(dict.fromkeys(load.file for load in loads)),
+        input_files=[
+            {
+                "kind": load.kind,
+                "path": load.file,
+                "rows_read": load.rows_read,
+                "loaded": load.loaded,
+                "quarantined": load.quarantined,
+            }
+            for load in loads
+        ],
+        counts=result.counts,
+        list_state=list_state if list_state is not None else _list_state(result),
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        run_id=run_id,
+        options=options,
+        report={
+            "flags": target.name,
+            "format": target.suffix.lower().lstrip("."),
+            "rows": result.flags.height,
+            "summary": summary_path.name,
+        },
+    )
+    page = render_summary_html(result.flags, result.counts, manifest)
+    # Entered in reverse of the order the renames happen on exit: report, summary, manifest.
+    with contextlib.ExitStack() as stack:
+        manifest_tmp = stack.enter_context(atomic_path(manifest_path))
+        summary_tmp = stack.enter_context(atomic_path(summary_path))
+        flags_tmp = stack.enter_context(atomic_path(target))
+        writer(result.flags, flags_tmp)
+        summary_tmp.write_text(page, encoding="utf-8")
+        manifest_tmp.write_text(manifest_json(manifest), encoding="utf-8")
+    return ReportFiles(
+        flags=target, summary=summary_path, manifest_path=manifest_path, manifest=manifest
+    )
