@@ -33,8 +33,8 @@ LIST_STATE_KEYS: Final = ("as_of", "entries_total", "entries_listed", "entries_e
 RUNS_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
-    started_at TIMESTAMPTZ,
-    finished_at TIMESTAMPTZ,
+    started_at TIMESTAMP,  -- UTC
+    finished_at TIMESTAMP,  -- UTC
     engine_version VARCHAR,
     rules_hash VARCHAR,
     inputs JSON,
@@ -119,6 +119,13 @@ def manifest_json(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
 def record_run(con: Any, manifest: Mapping[str, Any]) -> None:
     """Store ``manifest`` as one row of the ``runs`` table of a DuckDB connection.
 
@@ -133,8 +140,8 @@ def record_run(con: Any, manifest: Mapping[str, Any]) -> None:
                    $inputs, $list_state, $counts, $manifest)""",
         {
             "run_id": manifest["run_id"],
-            "started_at": datetime.fromisoformat(manifest["started_at"]),
-            "finished_at": datetime.fromisoformat(manifest["finished_at"]),
+            "started_at": _utc(manifest["started_at"]),
+            "finished_at": _utc(manifest["finished_at"]),
             "engine_version": manifest["engine_version"],
             "rules_hash": manifest["rules_hash"],
             "inputs": json.dumps(manifest["inputs"], ensure_ascii=False),
