@@ -19,8 +19,8 @@ __all__ = [
     "RuleError",
     "Screener",
     "StoreError",
-    "screen",
     "__version__",
+    "screen",
 ]
 
 

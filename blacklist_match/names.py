@@ -50,12 +50,16 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Final, NamedTuple
-
-import polars as pl
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from blacklist_match.regions import region_names
 from blacklist_match.schema import LEGAL_FORM, NAME_CORE, NAME_KEY, NAME_REGION
+from blacklist_match.util import LazyModule
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")
 
 __all__ = [
     "LEGAL_FORMS",

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import duckdb
 import polars as pl
 
 from blacklist_match import schema as S
-from blacklist_match.errors import StoreError
+from blacklist_match.db import MEMORY, connect, default_db_path
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
 from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
@@ -41,16 +40,6 @@ from blacklist_match.store_schema import (
 from blacklist_match.util import file_digest
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DB: Final = "blacklist.duckdb"
-DB_ENV: Final = "BLACKLIST_DB"
-MEMORY: Final = ":memory:"
-
-
-def default_db_path() -> str:
-    """``$BLACKLIST_DB`` or ``./blacklist.duckdb``."""
-    return os.environ.get(DB_ENV) or DEFAULT_DB
-
 
 @dataclass
 class LoadReport:
@@ -90,17 +79,7 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self._in_transaction = False
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as error:
-            if "lock" in str(error).lower():
-                raise StoreError(
-                    f"the store {self.path} is in use by another process (one writer at a "
-                    "time); try again when it has finished"
-                ) from None
-            raise StoreError(f"cannot open the store {self.path}: {error}") from None
-        except duckdb.Error as error:
-            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+        self.con = connect(self.path, read_only=read_only)
         if not read_only:
             for statement in DDL:
                 self.con.execute(statement)
@@ -111,10 +90,7 @@ class Store:
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
         """Open (creating if needed) the store at ``path`` or the default location."""
-        target = str(path) if path is not None else default_db_path()
-        if read_only and target != MEMORY and not Path(target).is_file():
-            raise StoreError(f"no store at {target}: load data with `blacklist-match ingest`")
-        return cls(target, read_only=read_only)
+        return cls(str(path) if path is not None else default_db_path(), read_only=read_only)
 
     def close(self) -> None:
         self.con.close()

@@ -10,11 +10,7 @@ import typer
 from blacklist_match import __version__
 from blacklist_match.cli.common import app, fail, parse_day
 from blacklist_match.errors import BlacklistMatchError
-from blacklist_match.pipeline import screen_files
-from blacklist_match.report.summary import render_terminal
-from blacklist_match.report.writers import write_frame
 from blacklist_match.resources import shipped_dir
-from blacklist_match.rules import RulePack
 
 RulesOption = Annotated[
     list[Path] | None,
@@ -36,6 +32,11 @@ def screen(
     show_ids: Annotated[bool, typer.Option("--show-ids", help="Show full subject IDs")] = False,
 ) -> None:
     """Screen record files against list files in memory and write a flag report."""
+    from blacklist_match.pipeline import screen_files
+    from blacklist_match.report.summary import render_terminal
+    from blacklist_match.report.writers import write_frame
+    from blacklist_match.rules import RulePack
+
     try:
         pack = RulePack.load(*(rules or []))
         result = screen_files(
@@ -61,6 +62,10 @@ def demo(
     ),
 ) -> None:
     """Run the shipped sample data end to end and print the summary."""
+    from blacklist_match.pipeline import screen_files
+    from blacklist_match.report.summary import render_terminal
+    from blacklist_match.report.writers import write_frame
+
     folder = shipped_dir("sample_data")
     try:
         result = screen_files(
