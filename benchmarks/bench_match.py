@@ -17,7 +17,6 @@ join, per-tier seconds and the process's peak RSS.
 from __future__ import annotations
 
 # ruff: noqa: E501  (column generators are one expression per line, kept unformatted)
-
 import argparse
 import multiprocessing
 import resource

@@ -134,6 +134,11 @@ def normalise_records(
     if ROW not in table.columns:
         table = table.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     table = table.with_columns(pl.exclude(ROW).cast(pl.String))
+    if renames:
+        table = table.rename({k: v for k, v in renames.items() if k in table.columns})
+    for column, value in (defaults or {}).items():
+        if column not in table.columns:
+            table = table.with_columns(pl.lit(value, dtype=pl.String).alias(column))
     raw = canonicalise_columns(
         table,
         RECORD_ALIASES,

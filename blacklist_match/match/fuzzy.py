@@ -15,10 +15,13 @@ valid identifiers are either the same by ``exact_id`` / ``id_crosswalk`` /
 * ``name_only``, persons: name keys (dot-free) equal and **neither** side has a usable ID.
   Namesakes are the normal case in Chinese data, so a person with any ID is never paired
   by name.
-* ``name_only``, companies: one side without a usable ID; blocked on the first or the last
-  three characters of the company core key (legal form and region removed, brackets and
-  script folded), then scored with rapidfuzz's normalised Indel ratio on the blocked pairs
-  only; pairs at or above :data:`COMPANY_RATIO_THRESHOLD` are kept.
+* ``name_only``, companies: one side without a usable ID; blocked on the first three
+  characters of the company core key (legal form and region removed, brackets and script
+  folded, so those variants meet exactly), lengths close enough for the threshold to be
+  reachable, then scored with rapidfuzz's normalised Indel ratio on the blocked pairs only;
+  pairs at or above :data:`COMPANY_RATIO_THRESHOLD` are kept. A typo among the first three
+  characters of the core is not found (blocking on the suffix too made blocks of every
+  ``…科技`` firm).
 """
 
 from __future__ import annotations
@@ -114,6 +117,9 @@ WHERE r.subject_type = 'person' AND e.debtor_type = 'person'
   AND e.id_norm IS NULL AND e.id_alt_norm IS NULL
 """
 
+_MAX_LENGTH_GAP: Final = (100 - COMPANY_RATIO_THRESHOLD) / 100
+"""Indel distance >= length gap, so a ratio above the threshold bounds the gap: a free filter."""
+
 _COMPANY_BLOCKS: Final = f"""
 WITH rec AS (
     SELECT record_id, name_core, {_NO_USABLE_ID} AS no_id FROM records
@@ -122,21 +128,15 @@ WITH rec AS (
     SELECT entry_id, name_core, {_NO_USABLE_ID} AS no_id FROM entries
     WHERE debtor_type = 'entity' AND name_core IS NOT NULL
 ), rec_no_id AS (SELECT * FROM rec WHERE no_id), ent_no_id AS (SELECT * FROM ent WHERE no_id)
-SELECT DISTINCT record_id, entry_id, r_core, e_core FROM (
+SELECT record_id, entry_id, r_core, e_core FROM (
     SELECT r.record_id, e.entry_id, r.name_core AS r_core, e.name_core AS e_core
     FROM rec_no_id r JOIN ent e ON left(r.name_core, 3) = left(e.name_core, 3)
     UNION ALL
     SELECT r.record_id, e.entry_id, r.name_core, e.name_core
-    FROM rec_no_id r JOIN ent e ON right(r.name_core, 3) = right(e.name_core, 3)
-    UNION ALL
-    SELECT r.record_id, e.entry_id, r.name_core, e.name_core
     FROM rec r JOIN ent_no_id e ON left(r.name_core, 3) = left(e.name_core, 3)
     WHERE NOT r.no_id
-    UNION ALL
-    SELECT r.record_id, e.entry_id, r.name_core, e.name_core
-    FROM rec r JOIN ent_no_id e ON right(r.name_core, 3) = right(e.name_core, 3)
-    WHERE NOT r.no_id
 )
+WHERE abs(length(r_core) - length(e_core)) <= {_MAX_LENGTH_GAP} * (length(r_core) + length(e_core))
 """
 
 NAME_ONLY_COMPANY: Final = f"""
