@@ -335,7 +335,7 @@ def _typo(number: str, rng: random.Random) -> str:
 def _company_variant(firm: Company, rng: random.Random) -> tuple[str, str]:
     """Another spelling of the firm's name: bracketed region, other legal form, or script."""
     name = firm.name
-    form = next((f for f in FORMS if name.endswith(f)), "")
+    form = max((f for f in FORMS if name.endswith(f)), key=len, default="")
     choice = rng.random()
     if choice < 0.4 and form:
         other = rng.choice([f for f in FORMS if f != form and not f.endswith(form)] or [form])

@@ -27,7 +27,7 @@ def test_demo_runs_the_sample_data_and_prints_a_summary(tmp_path: Path) -> None:
     assert "by category" in done.stdout
     flags = pl.read_csv(tmp_path / "flags.csv", infer_schema=False)
     assert flags.height > 0
-    assert set(flags["tier"]) <= {"exact_id", "id_crosswalk", "masked_id_name"}
+    assert {"exact_id", "id_crosswalk", "masked_id_name"} <= set(flags["tier"])
     assert (tmp_path / "flags.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 

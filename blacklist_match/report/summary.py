@@ -76,7 +76,9 @@ def summary_renderable(flags: pl.DataFrame, counts: Mapping[str, int]) -> Group:
         title = f"by {dimension}"
         if len(shown) < len(pairs):
             title += f" (top {len(shown)} of {len(pairs)})"
-        table = Table(title=title, title_justify="left", box=box.SIMPLE, pad_edge=False)
+        table = Table(
+            title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False
+        )
         table.add_column(dimension)
         table.add_column("flags", justify="right")
         table.add_column("share", justify="right")
@@ -84,7 +86,7 @@ def summary_renderable(flags: pl.DataFrame, counts: Mapping[str, int]) -> Group:
             table.add_row(label(dimension, value), str(count), f"{100 * count / total:.0f}%")
         if not shown:
             table.add_row("none", "0", "")
-        tables.append(table)
+        tables.extend([Text(""), table])
     return Group(*tables)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,18 @@ import polars as pl
 from blacklist_match.errors import InputError
 
 REPORT_SUFFIXES: Final = (".parquet", ".csv", ".xlsx", ".json", ".jsonl")
+
+
+def _file_mode(target: Path) -> int:
+    """The mode a report gets: the one it replaces, else what ``open()`` would give.
+
+    ``mkstemp`` creates its file readable by the owner only; a report should not be.
+    """
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -33,6 +46,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield temporary
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
+        os.chmod(temporary, _file_mode(target))
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
