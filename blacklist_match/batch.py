@@ -138,6 +138,7 @@ def run_batch(
 
 def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
     """Mark ``result`` as the last successful run (after its report is written)."""
+    store.mark_committed()
     store.con.execute(
         "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -5,7 +5,9 @@ Kept free of Polars and of the loading code, so a spot check opens the store che
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Final
 
@@ -16,6 +18,11 @@ from blacklist_match.errors import StoreError
 DEFAULT_DB: Final = "blacklist.duckdb"
 DB_ENV: Final = "BLACKLIST_DB"
 MEMORY: Final = ":memory:"
+SNAPSHOT_SUFFIX: Final = ".readonly"
+"""Beside ``blacklist.duckdb`` a writer leaves ``blacklist.duckdb.readonly``: a copy of the
+last committed state that readers use while a writer holds the store's lock."""
+
+log = logging.getLogger(__name__)
 
 
 def default_db_path() -> str:
@@ -43,3 +50,36 @@ def connect(path: str | Path | None, *, read_only: bool) -> duckdb.DuckDBPyConne
         raise StoreError(f"cannot open the store {target}: {error}") from None
     except duckdb.Error as error:
         raise StoreError(f"cannot open the store {target}: {error}") from None
+
+
+def snapshot_path(path: str | Path) -> Path:
+    """Where the read-only copy of the store at ``path`` lives."""
+    return Path(f"{path}{SNAPSHOT_SUFFIX}")
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
+    """Checkpoint the store and atomically replace its read-only copy with the new state.
+
+    Called by a writer after its last commit, while it still holds the lock, so the copy
+    is always one committed state: readers that find the store locked read it instead.
+    """
+    if str(path) == MEMORY:
+        return
+    con.execute("CHECKPOINT")
+    target = snapshot_path(path)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(path, partial)
+    os.replace(partial, target)
+
+
+def connect_for_reading(path: str | Path | None) -> duckdb.DuckDBPyConnection:
+    """Open the store read-only; while a writer holds it, open its last committed copy."""
+    target = str(path) if path is not None else default_db_path()
+    try:
+        return connect(target, read_only=True)
+    except StoreError:
+        copy = snapshot_path(target)
+        if Path(target).is_file() and copy.is_file():
+            log.info("the store %s is being written; reading its last committed copy", target)
+            return connect(copy, read_only=True)
+        raise

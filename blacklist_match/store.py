@@ -23,7 +23,13 @@ import duckdb
 import polars as pl
 
 from blacklist_match import schema as S
-from blacklist_match.db import MEMORY, connect, default_db_path
+from blacklist_match.db import (
+    MEMORY,
+    connect,
+    connect_for_reading,
+    default_db_path,
+    publish_snapshot,
+)
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
 from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
@@ -79,7 +85,10 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self._in_transaction = False
-        self.con = connect(self.path, read_only=read_only)
+        self._committed = False
+        self.con = (
+            connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
+        )
         if not read_only:
             for statement in DDL:
                 self.con.execute(statement)
@@ -87,13 +96,23 @@ class Store:
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
 
+    def mark_committed(self) -> None:
+        """Note a write made outside :meth:`transaction` (so close publishes the copy)."""
+        self._committed = True
+
     @classmethod
     def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
         """Open (creating if needed) the store at ``path`` or the default location."""
         return cls(str(path) if path is not None else default_db_path(), read_only=read_only)
 
     def close(self) -> None:
-        self.con.close()
+        """Close the store; a writer that committed anything first publishes the read-only
+        copy that readers use while another write is under way."""
+        try:
+            if self._committed and not self.read_only:
+                publish_snapshot(self.con, self.path)
+        finally:
+            self.con.close()
 
     def __enter__(self) -> Store:
         return self
@@ -119,6 +138,7 @@ class Store:
             raise
         else:
             self.con.execute("COMMIT")
+            self._committed = True
         finally:
             self._in_transaction = False
 

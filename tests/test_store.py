@@ -203,3 +203,37 @@ def _state_after(tmp_path: Path, list_file: Path, before: dict[str, int]) -> dic
 
 def _count_rows(path: Path) -> int:
     return sum(1 for _ in path.open(encoding="utf-8-sig")) - 1
+
+
+def test_readers_get_the_last_committed_state_while_a_writer_works(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    assert ENTRY_POINT
+    db = tmp_path / "busy.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with Store.open(db, read_only=True) as reader:
+            assert reader.status()["entries_total"] == 3
+        done = subprocess.run(
+            [ENTRY_POINT, "check", "110105197801010028", "--date", "2024-01-01", "--db", str(db)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 3, done.stderr
+        second = subprocess.run(
+            [ENTRY_POINT, "ingest", "list", str(list_csv), "--db", str(db)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "in use by another process" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        holder.kill()
+        holder.wait()

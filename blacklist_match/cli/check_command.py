@@ -46,7 +46,7 @@ def check(
     db: Annotated[Path | None, typer.Option("--db", help="Store file.")] = None,
 ) -> None:
     """Which listings apply to one subject, and with --action which restrictions."""
-    from blacklist_match.db import connect
+    from blacklist_match.db import connect_for_reading
     from blacklist_match.lookup import StoreLookup
     from blacklist_match.rules import RulePack
     from blacklist_match.screener import Screener
@@ -55,7 +55,7 @@ def check(
     subject_id, subject_name = (id_or_name, name) if is_id else (None, name or id_or_name)
     try:
         day = parse_day(on, "--date")
-        with connect(db, read_only=True) as con:
+        with connect_for_reading(db) as con:
             screener = Screener(StoreLookup(con), RulePack.load())
             decision = screener.check(
                 subject_id, subject_name, subject_type=subject_type, action=action, date=day

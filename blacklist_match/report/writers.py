@@ -120,6 +120,8 @@ def read_frame(path: str | Path, schema: pl.Schema | None = None) -> pl.DataFram
         raise InputError(f"unknown report type {source.suffix!r}", file=str(source))
     if schema is None:
         return frame
+    if frame.width == 0:  # an empty JSON report is ``[]``: no columns to read back
+        return pl.DataFrame(schema=schema)
     return frame.select(_cast(frame, name, dtype) for name, dtype in schema.items())
 
 
