@@ -197,9 +197,7 @@ def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
         return [], [RuleError(f"cannot read: {error}", file=file)]
     if not isinstance(document, dict):
         return [], [
-            RuleError(
-                "a rule file is a mapping with the keys 'category' and 'rules'", file=file
-            )
+            RuleError("a rule file is a mapping with the keys 'category' and 'rules'", file=file)
         ]
     try:
         rule_file = RuleFile.model_validate(document)

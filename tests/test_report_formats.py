@@ -100,7 +100,7 @@ def test_csv_starts_with_a_bom_for_excel(sample: ScreenResult, tmp_path: Path) -
 
 
 def test_unknown_report_type_is_refused(sample: ScreenResult, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown report type '.txt'"):
+    with pytest.raises(InputError, match=r"unknown report type '\.txt'"):
         write_frame(sample.flags, tmp_path / "flags.txt")
     with pytest.raises(InputError, match="unknown report type"):
         write_report(sample, tmp_path / "flags.txt")

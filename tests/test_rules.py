@@ -266,8 +266,14 @@ def test_pack_ships_inside_the_package() -> None:
             "basis",
         ),
     ],
-    ids=["exempt-and-restricted", "amount-bounds", "roles-outside-scope", "person-scope",
-         "unknown-key", "missing-field"],  # fmt: skip
+    ids=[
+        "exempt-and-restricted",
+        "amount-bounds",
+        "roles-outside-scope",
+        "person-scope",
+        "unknown-key",
+        "missing-field",
+    ],  # fmt: skip
 )
 def test_contradictory_rule_is_refused_naming_the_field(
     tmp_path: Path, replace: str, by: str, message: str, field: str
@@ -466,8 +472,15 @@ def test_a_user_rules_folder_flags_what_the_shipped_pack_does_not(tmp_path: Path
 
     court_list = tmp_path / "court_list.csv"
     court_list.write_text("\n".join([LIST_HEADER, *LIST_ROWS]) + "\n", encoding="utf-8")
-    record = {"record_id": "Y1", "agency": "marina", "record_type": "consumption",
-              "sub_type": "yacht", **WANG, "event_date": "2020-06-01", "amount": "9000"}  # fmt: skip
+    record = {
+        "record_id": "Y1",
+        "agency": "marina",
+        "record_type": "consumption",
+        "sub_type": "yacht",
+        **WANG,
+        "event_date": "2020-06-01",
+        "amount": "9000",
+    }
     records = write_records(tmp_path / "records.csv", [record])
     assert screen_files([court_list], [records]).flags.is_empty()
     pack = RulePack.load(_write(tmp_path / "rules", GOOD_RULE))

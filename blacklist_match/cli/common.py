@@ -7,6 +7,7 @@ from datetime import date
 import typer
 
 from blacklist_match.errors import BlacklistMatchError, InputError
+from blacklist_match.privacy import mask_text
 
 app = typer.Typer(
     name="blacklist-match",
@@ -18,8 +19,8 @@ app = typer.Typer(
 
 
 def fail(error: BlacklistMatchError) -> typer.Exit:
-    """Print ``error`` as one line on stderr; return the exit to raise (code 1)."""
-    typer.echo(f"error: {error}", err=True)
+    """Print ``error`` on stderr (person IDs masked); return the exit to raise (code 1)."""
+    typer.echo(f"error: {mask_text(str(error))}", err=True)
     return typer.Exit(1)
 
 

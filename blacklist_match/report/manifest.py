@@ -101,9 +101,7 @@ def build_manifest(
         "rules_hash": rules_hash,
         "options": dict(options or {}),
         "counts": {name: int(value) for name, value in counts.items()},
-        "summary": {
-            dimension: dict(pairs) for dimension, pairs in summarise(flags).items()
-        },
+        "summary": {dimension: dict(pairs) for dimension, pairs in summarise(flags).items()},
         "flags_sha256": flags_digest(flags),
         "report": dict(report or {}),
     }
