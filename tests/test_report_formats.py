@@ -13,7 +13,7 @@ from blacklist_match.errors import InputError
 from blacklist_match.match.evidence import EVIDENCE_ZH
 from blacklist_match.pipeline import ScreenResult, screen_files
 from blacklist_match.report import write_report
-from blacklist_match.report.summary import ACTION_ZH, print_summary, render_terminal
+from blacklist_match.report.summary import print_summary, render_terminal
 from blacklist_match.report.writers import WRITERS, read_frame, write_frame
 from blacklist_match.resources import shipped_dir
 
@@ -57,7 +57,7 @@ def test_person_ids_are_masked_by_default_and_shown_only_when_asked(sample: Scre
     assert not entity_rows[S.SUBJECT_ID].str.contains(r"\*").any()
 
 
-def test_explanation_is_chinese_and_names_evidence_listing_rule_and_action(
+def test_explanation_is_chinese_and_names_evidence_listing_and_rule(
     sample: ScreenResult,
 ) -> None:
     for row in sample.flags.iter_rows(named=True):
@@ -66,7 +66,6 @@ def test_explanation_is_chinese_and_names_evidence_listing_rule_and_action(
             assert EVIDENCE_ZH[row["evidence"]] in text
         assert row[S.CASE_NO] in text
         assert row[S.RULE_ID] in text
-        assert f"处理：{ACTION_ZH[row[S.ACTION]]}" in text
         assert row[S.LISTED_FROM].strftime("%Y年%m月%d日") in text
     linked = sample.flags.filter(pl.col(S.LINK) != "debtor")
     assert linked.height > 0

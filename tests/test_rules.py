@@ -273,7 +273,7 @@ def test_pack_ships_inside_the_package() -> None:
         "person-scope",
         "unknown-key",
         "missing-field",
-    ],  # fmt: skip
+    ],
 )
 def test_contradictory_rule_is_refused_naming_the_field(
     tmp_path: Path, replace: str, by: str, message: str, field: str

@@ -8,7 +8,6 @@ import polars as pl
 
 from blacklist_match import schema as S
 from blacklist_match.match.evidence import EVIDENCE_ZH
-from blacklist_match.report.summary import ACTION_ZH
 
 ROLE_ZH: Final = {
     S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
@@ -47,18 +46,10 @@ def mask_person_id(value: pl.Expr, kind: pl.Expr) -> pl.Expr:
 
 
 def explanation() -> pl.Expr:
-    """One Chinese sentence naming the evidence, the listing, the rule and what to do.
+    """One Chinese sentence naming the evidence, the listing and the rule.
 
-    When weak evidence turned a rule's ``block`` into ``review``, the sentence says so.
+    :func:`blacklist_match.screener.explain` is its scalar twin: change both together.
     """
-    downgraded = (
-        pl.when(
-            (pl.col("rule_action") == S.Action.BLOCK.value)
-            & (pl.col(S.ACTION) != S.Action.BLOCK.value)
-        )
-        .then(pl.lit("（规则为禁止，但匹配证据仅为姓名等弱证据，须人工核实）"))
-        .otherwise(pl.lit(""))
-    )
     evidence = pl.col("evidence").replace_strict(EVIDENCE_ZH, default=pl.col("evidence"))
     subject = (
         pl.when(pl.col(S.LINK) == S.Link.OFFICER_OF_LISTED_ENTITY.value)
@@ -99,9 +90,6 @@ def explanation() -> pl.Expr:
         pl.col(S.RULE_ID),
         pl.lit("："),
         pl.col(S.BASIS),
-        pl.lit("。处理："),
-        pl.col(S.ACTION).replace_strict(ACTION_ZH, default=pl.col(S.ACTION)),
-        downgraded,
         pl.lit("。"),
         ignore_nulls=True,
     )

@@ -1,0 +1,143 @@
+"""Issue 6: the three run modes on a 1,000,000-entry store.
+
+- cold ``blacklist-match check`` from a shell (median of 10 runs);
+- library ``Screener.check`` latency (p50, p99 over 100,000 calls, index built once);
+- ``run --since-last`` after a 1% list change, against a full ``run`` in the same session.
+
+Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]``.
+The store is built once and cached under ``benchmarks/.cache/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).parent))
+import scale_data
+
+from blacklist_match.batch import record_batch_run, run_batch
+from blacklist_match.rules import RulePack
+from blacklist_match.screener import Screener
+from blacklist_match.store import Store
+
+CACHE = scale_data.CACHE
+
+
+def build_store(entries: int, records: int) -> tuple[Path, np.ndarray, np.ndarray]:
+    """The cached store: ``entries`` list entries and ``records`` agency records."""
+    folder = CACHE / f"modes_{entries}_{records}"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "store.duckdb"
+    frame, ids, names, _codes = scale_data.court_list(entries, seed=1)
+    if not db.is_file():
+        list_file, record_file = folder / "list.parquet", folder / "records.parquet"
+        frame.write_parquet(list_file)
+        scale_data.records(records, ids, names, seed=2).write_parquet(record_file)
+        started = time.perf_counter()
+        with Store.open(folder / "building.duckdb") as store:
+            store.ingest_list(list_file)
+            store.ingest_records(record_file)
+        (folder / "building.duckdb").rename(db)
+        print(
+            f"built store: {entries:,} entries, {records:,} records "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    return db, ids, names
+
+
+def cold_check(db: Path, subject: str, runs: int = 10) -> float:
+    entry_point = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+    assert entry_point
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [entry_point, "check", subject, "--db", str(db)], capture_output=True, check=False
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def library_latency(db: Path, ids: np.ndarray, names: np.ndarray, calls: int) -> dict[str, float]:
+    started = time.perf_counter()
+    screener = Screener.open(db)
+    build = time.perf_counter() - started
+    rng = np.random.default_rng(3)
+    listed = rng.integers(0, len(ids), calls // 2)
+    fresh = scale_data.person_ids(rng, calls - calls // 2)
+    subjects = [(str(ids[i]), str(names[i])) for i in listed] + [(str(f), "王伟") for f in fresh]
+    rng.shuffle(subjects)
+    timings = np.empty(len(subjects))
+    for index, (subject_id, name) in enumerate(subjects):
+        began = time.perf_counter_ns()
+        screener.check(subject_id, name, action="consumption/flight")
+        timings[index] = time.perf_counter_ns() - began
+    return {
+        "index_build_s": build,
+        "p50_us": float(np.percentile(timings, 50) / 1000),
+        "p99_us": float(np.percentile(timings, 99) / 1000),
+    }
+
+
+def since_last_ratio(db: Path, entries: int) -> dict[str, float]:
+    work = db.with_name("since_last.duckdb")
+    shutil.copyfile(db, work)
+    pack = RulePack.load()
+    change, _ids, _names, _codes = scale_data.court_list(entries // 100, seed=9)
+    change = change.with_columns(pl.col("case_no").str.replace("^", "(2021)增"))
+    change_file = db.with_name("change.parquet")
+    change.write_parquet(change_file)
+    try:
+        with Store.open(work) as store:
+            started = time.perf_counter()
+            full = run_batch(store, pack)
+            full_s = time.perf_counter() - started
+            record_batch_run(store, full, Path("bench"))
+            store.ingest_list(change_file)
+            started = time.perf_counter()
+            since = run_batch(store, pack, since_last=True)
+            since_s = time.perf_counter() - started
+    finally:
+        work.unlink(missing_ok=True)
+        Path(f"{work}.readonly").unlink(missing_ok=True)
+    return {
+        "full_s": full_s,
+        "full_flags": full.flags.height,
+        "since_last_s": since_s,
+        "since_last_flags": since.flags.height,
+        "ratio": full_s / since_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=100_000)
+    args = parser.parse_args()
+    db, ids, names = build_store(args.entries, args.records)
+    print(f"cold check, median of 10: {cold_check(db, str(ids[0])):.3f} s")
+    latency = library_latency(db, ids, names, args.calls)
+    print(
+        f"library: index built in {latency['index_build_s']:.1f} s; check p50 "
+        f"{latency['p50_us']:.1f} us, p99 {latency['p99_us']:.1f} us over {args.calls:,} calls"
+    )
+    ratio = since_last_ratio(db, args.entries)
+    print(
+        f"full run {ratio['full_s']:.2f} s ({ratio['full_flags']:,} flags); since-last after a "
+        f"1% list change {ratio['since_last_s']:.2f} s ({ratio['since_last_flags']:,} flags); "
+        f"ratio {ratio['ratio']:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
