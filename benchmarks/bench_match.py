@@ -166,8 +166,8 @@ def _records(n: int, n_entries: int, seed: int) -> pl.DataFrame:
         pl.col("id18").str.slice(0, 15)
         + pl.col("id18").str.slice(16, 1)
         + pl.col("id18").str.slice(15, 1)
-        + pl.lit("7")
-    )
+        + pl.col("id18").str.slice(17, 1)
+    )  # one adjacent transposition: one edit from the listed ID
     raw = (
         pl.when(no_id)
         .then(pl.lit(None, pl.String))
