@@ -149,3 +149,22 @@ def test_inputs_loaded_twice_are_hashed_once(tmp_path: Path, inputs) -> None:  #
     manifest = write_report(result, tmp_path / "flags.csv").manifest
     assert list(manifest["inputs"]) == [str(inputs[0]), str(inputs[1])]
     assert len(manifest["input_files"]) == 3
+
+
+def test_a_store_run_passes_its_recorded_digests_and_needs_no_loads(tmp_path: Path) -> None:
+    from dataclasses import dataclass, field
+
+    import polars as pl
+
+    @dataclass
+    class StoreRun:  # what a store-backed run has: no files of its own
+        flags: pl.DataFrame
+        rules_digest: str
+        counts: dict[str, int] = field(default_factory=dict)
+
+    run = StoreRun(pl.DataFrame({"category": ["high_consumption"]}), "f" * 64, {"flags": 1})
+    recorded = {"list-2024-05-01.csv": "c" * 64}
+    manifest = write_report(run, tmp_path / "flags.json", inputs=recorded).manifest
+    assert manifest["inputs"] == recorded
+    assert manifest["input_files"] == []
+    assert manifest["rules_hash"] == "f" * 64

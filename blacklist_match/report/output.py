@@ -9,7 +9,7 @@ previous outputs untouched and never a report without its manifest.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,10 @@ class LoadedFile(Protocol):
 
 
 class RunOutcome(Protocol):
-    """What :func:`write_report` needs of a run (a ``pipeline.ScreenResult``)."""
+    """What :func:`write_report` needs of a run (a ``pipeline.ScreenResult``).
+
+    Optional: ``loads`` (the input files read, see :class:`LoadedFile`) and ``list_state``.
+    """
 
     @property
     def flags(self) -> pl.DataFrame: ...
@@ -47,8 +50,11 @@ class RunOutcome(Protocol):
     def rules_digest(self) -> str: ...
     @property
     def counts(self) -> Mapping[str, int]: ...
-    @property
-    def loads(self) -> Sequence[LoadedFile]: ...
+
+
+def _loads(result: RunOutcome) -> list[LoadedFile]:
+    """The run's input files (``result.loads``), when it read files itself."""
+    return list(getattr(result, "loads", None) or [])
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ def write_report(
     *,
     started_at: datetime | None = None,
     list_state: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, str] | None = None,
     options: Mapping[str, Any] | None = None,
     run_id: str | None = None,
 ) -> ReportFiles:
@@ -95,8 +102,9 @@ def write_report(
 
     ``list_state`` (entries total/listed/ended) defaults to ``result.list_state`` when the
     run has one; ``options`` records how the run was asked for (``as_of``, ``show_ids``...).
-    Input file hashes are taken from ``result.loads``. Returns the paths and the manifest,
-    e.g. for :func:`blacklist_match.report.manifest.record_run`.
+    ``inputs`` (``{path: sha256}``) defaults to hashing the files of ``result.loads``; a
+    store-backed run passes the digests its ``loads`` table recorded. Returns the paths and
+    the manifest, e.g. for :func:`blacklist_match.report.manifest.record_run`.
     """
     target = Path(out)
     writer = WRITERS.get(target.suffix.lower())
@@ -106,11 +114,13 @@ def write_report(
             file=str(target),
         )
     summary_path, manifest_path = companion_paths(target)
-    loads = list(result.loads)
+    loads = _loads(result)
     manifest = build_manifest(
         flags=result.flags,
         rules_hash=result.rules_digest,
-        inputs=input_hashes(dict.fromkeys(load.file for load in loads)),
+        inputs=inputs
+        if inputs is not None
+        else input_hashes(dict.fromkeys(load.file for load in loads)),
         input_files=[
             {
                 "kind": load.kind,
