@@ -42,6 +42,7 @@ class Officer(NamedTuple):
     entity_id_norm: str | None
     entity_org_code_key: str | None
     entity_name: str | None
+    person_id_kind: str | None
     person_id_norm: str | None
     person_mask_key: str | None
     person_name_key: str | None
@@ -50,6 +51,8 @@ class Officer(NamedTuple):
     end_date: date | None
 
 
+CORE_PREFIX: Final = 3
+"""Company names are blocked on the first three characters of their core key."""
 ENTRY_FIELDS: Final = Entry._fields
 OFFICER_FIELDS: Final = Officer._fields
 
@@ -73,6 +76,18 @@ class Lookup(Protocol):
         """Registry links where the person's identifier is ``id_norm``."""
         ...
 
+    def persons_by_name_key(self, name_key: str) -> list[Entry]:
+        """Entries of natural-person debtors whose name key is ``name_key``."""
+        ...
+
+    def persons_by_name_core(self, name_core: str) -> list[Entry]:
+        """Entries of natural-person debtors whose dot-free name key is ``name_core``."""
+        ...
+
+    def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
+        """Entries of entity debtors whose company core key starts with ``prefix`` (3 chars)."""
+        ...
+
     def officers_of_entity(self, id_norm: str | None, org_code_key: str | None) -> list[Officer]:
         """Registry links of the entity with this identifier or organisation code."""
         ...
@@ -93,8 +108,18 @@ class MemoryIndex:
         self._by_id: dict[str, list[Entry]] = defaultdict(list)
         self._by_org: dict[str, list[Entry]] = defaultdict(list)
         self._by_mask: dict[str, list[Entry]] = defaultdict(list)
+        self._persons_by_name_key: dict[str, list[Entry]] = defaultdict(list)
+        self._persons_by_name_core: dict[str, list[Entry]] = defaultdict(list)
+        self._entities_by_prefix: dict[str, list[Entry]] = defaultdict(list)
         for row in _rows(entries, ENTRY_FIELDS):
             entry = Entry(*row)
+            if entry.debtor_type == "person":
+                if entry.name_key:
+                    self._persons_by_name_key[entry.name_key].append(entry)
+                if entry.name_core:
+                    self._persons_by_name_core[entry.name_core].append(entry)
+            elif entry.name_core:
+                self._entities_by_prefix[entry.name_core[:CORE_PREFIX]].append(entry)
             if entry.id_kind == "masked_resident_id":
                 if entry.mask_key:
                     self._by_mask[entry.mask_key].append(entry)
@@ -126,6 +151,15 @@ class MemoryIndex:
 
     def by_org_code(self, key: str) -> list[Entry]:
         return list(self._by_org.get(key, ()))
+
+    def persons_by_name_key(self, name_key: str) -> list[Entry]:
+        return list(self._persons_by_name_key.get(name_key, ()))
+
+    def persons_by_name_core(self, name_core: str) -> list[Entry]:
+        return list(self._persons_by_name_core.get(name_core, ()))
+
+    def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
+        return list(self._entities_by_prefix.get(prefix, ()))
 
     def by_mask_key(self, key: str) -> list[Entry]:
         return list(self._by_mask.get(key, ()))
@@ -176,6 +210,17 @@ class StoreLookup:
 
     def by_org_code(self, key: str) -> list[Entry]:
         return self._entries("org_code_key = $1", [key])
+
+    def persons_by_name_key(self, name_key: str) -> list[Entry]:
+        return self._entries("debtor_type = 'person' AND name_key = $1", [name_key])
+
+    def persons_by_name_core(self, name_core: str) -> list[Entry]:
+        return self._entries("debtor_type = 'person' AND name_core = $1", [name_core])
+
+    def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
+        return self._entries(
+            "debtor_type = 'entity' AND left(name_core, $2) = $1", [prefix, CORE_PREFIX]
+        )
 
     def by_mask_key(self, key: str) -> list[Entry]:
         return self._entries("id_kind = 'masked_resident_id' AND mask_key = $1", [key])

@@ -20,12 +20,11 @@ from pydantic import BaseModel, ConfigDict
 
 from blacklist_match import schema as S
 from blacklist_match.errors import InputError
-from blacklist_match.ids import classify, crosswalk_key, mask_key
 from blacklist_match.lookup import Entry, Lookup, MemoryIndex, StoreLookup, load_memory_index
 from blacklist_match.match.evidence import EVIDENCE_ZH
-from blacklist_match.names import company_key, person_key, person_key_nodot
 from blacklist_match.rules import TIER_RANK, Rule, RulePack
-from blacklist_match.subject import infer_subject_type
+from blacklist_match.scalar_match import Candidate, subject_keys
+from blacklist_match.scalar_match import candidates as candidates_of
 
 AGE_TOLERANCE_YEARS: Final = 1
 FULL_PERSON_KINDS: Final = frozenset({"resident_id", "residence_permit", "foreign_pr"})
@@ -41,52 +40,6 @@ ROLE_ZH: Final = {
 }
 REVIEW_ONLY: Final = frozenset(t.value for t in S.REVIEW_ONLY_TIERS)
 _RAW_SEPARATORS: Final = re.compile(r"[\s-]")
-
-
-class Subject(BaseModel):
-    """The subject of a check, classified and keyed as the batch keys a record."""
-
-    model_config = ConfigDict(frozen=True)
-    subject_id: str | None
-    name: str | None
-    subject_type: str
-    id_kind: str
-    id_norm: str | None
-    id_problem: str | None
-    id_alt_kind: str | None
-    id_alt_norm: str | None
-    org_code_key: str | None
-    mask_key: str | None
-    name_key: str | None
-    name_core: str | None
-
-    @classmethod
-    def of(cls, subject_id: str | None, name: str | None, subject_type: str | None) -> Subject:
-        """Classify ``subject_id`` and key ``name`` (scalar twins of the batch keying)."""
-        if subject_type not in (None, "person", "entity"):
-            raise InputError(f"subject type must be person or entity, got {subject_type!r}")
-        found = classify(subject_id, subject_type)
-        kind = found.kind.value
-        kind_of_type = infer_subject_type(subject_type, kind, name)
-        if kind_of_type == S.SubjectType.ENTITY.value:
-            key = company_key(name)
-            name_key, name_core = key.key, key.core
-        else:
-            name_key, name_core = person_key(name), person_key_nodot(name)
-        return cls(
-            subject_id=subject_id,
-            name=name,
-            subject_type=kind_of_type,
-            id_kind=kind,
-            id_norm=found.value,
-            id_problem=found.problem,
-            id_alt_kind=found.alt_kind.value if found.alt_kind else None,
-            id_alt_norm=found.alt_value,
-            org_code_key=crosswalk_key(kind, found.value),
-            mask_key=mask_key(kind, found.value),
-            name_key=name_key,
-            name_core=name_core,
-        )
 
 
 class Flag(BaseModel):
@@ -128,86 +81,6 @@ class Decision(BaseModel):
     subject_problem: str | None
 
 
-def _raw_len(text: str | None) -> int:
-    return len(_RAW_SEPARATORS.sub("", text or ""))
-
-
-def _age_consistent(subject: Subject, entry: Entry) -> tuple[bool, bool]:
-    """(compatible, checked): the published age against the birth date, within a year."""
-    if entry.age is None or entry.published_on is None or subject.id_norm is None:
-        return True, False
-    birth = date(
-        int(subject.id_norm[6:10]), int(subject.id_norm[10:12]), int(subject.id_norm[12:14])
-    )
-    on = entry.published_on
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    return abs(age - entry.age) <= AGE_TOLERANCE_YEARS, True
-
-
-def identity_candidates(subject: Subject, lookup: Lookup) -> list[dict[str, Any]]:
-    """Every (entry, tier, score, link, via, evidence) for ``subject``; strongest per entry.
-
-    The scalar twin of :mod:`blacklist_match.match.identity`'s SQL tiers.
-    """
-    found: list[tuple[int, float, dict[str, Any]]] = []
-
-    def add(
-        entry: Entry,
-        tier: str,
-        score: float,
-        evidence: str,
-        link: str = "debtor",
-        via: str = "debtor",
-    ) -> None:
-        found.append(
-            (
-                TIER_RANK[tier],
-                -score,
-                {
-                    "entry": entry,
-                    "tier": tier,
-                    "score": score,
-                    "link": link,
-                    "via": via,
-                    "evidence": evidence,
-                },
-            )
-        )
-
-    if subject.id_norm and subject.id_kind != MASKED:
-        keys = [(subject.id_norm, subject.id_kind, _raw_len(subject.subject_id))]
-        if subject.id_alt_norm:
-            keys.append((subject.id_alt_norm, subject.id_alt_kind or "", 15))
-        for value, kind, raw_len in keys:
-            for entry in lookup.by_id([value]):
-                entry_len = 15 if value == entry.id_alt_norm else _raw_len(entry.id_number)
-                upgraded = kind == "resident_id" and 15 in (raw_len, entry_len)
-                add(entry, "exact_id", 1.0, "id_equal_after_15_to_18" if upgraded else "id_equal")
-    if subject.org_code_key:
-        for entry in lookup.by_org_code(subject.org_code_key):
-            if entry.id_kind != subject.id_kind:
-                evidence = (
-                    "uscc_contains_org_code" if subject.id_kind == "uscc" else "org_code_in_uscc"
-                )
-                add(entry, "id_crosswalk", 0.98, evidence)
-    if subject.mask_key and subject.id_kind in FULL_PERSON_KINDS:
-        for entry in lookup.by_mask_key(subject.mask_key):
-            if subject.name_key != entry.name_key and subject.name_core != entry.name_core:
-                continue
-            compatible, checked = _age_consistent(subject, entry)
-            if compatible:
-                evidence = "masked_id_compatible_name_equal" + (
-                    "_age_consistent" if checked else ""
-                )
-                add(entry, "masked_id_name", 0.97 if checked else 0.95, evidence)
-    best: dict[str, dict[str, Any]] = {}
-    for _rank, _score, candidate in sorted(
-        found, key=lambda item: (item[0], item[1], item[2]["evidence"])
-    ):
-        best.setdefault(candidate["entry"].entry_id, candidate)
-    return list(best.values())
-
-
 def listed_on(entry: Entry, on: date, as_of: date | None = None) -> bool:
     """Whether ``entry`` was listed on ``on`` (as the list was known on ``as_of``)."""
     if as_of is not None and entry.listed_from > as_of:
@@ -229,17 +102,17 @@ def _in_scope(rule: Rule, link: str, via: str, debtor_type: str) -> bool:
     return False
 
 
-def rule_accepts(rule: Rule, candidate: dict[str, Any], record: dict[str, Any]) -> bool:
+def rule_accepts(rule: Rule, candidate: Candidate, record: dict[str, Any]) -> bool:
     """The scalar twin of :func:`blacklist_match.rules.apply_rules` for one rule."""
     sub_type, amount = record.get("sub_type"), record.get("amount")
-    entry: Entry = candidate["entry"]
+    entry: Entry = candidate.entry
     conditions = rule.conditions
     return (
         rule.record_type == record.get("record_type")
         and (rule.sub_types is None or (sub_type is not None and sub_type in rule.sub_types))
         and not (sub_type is not None and sub_type in rule.exempt)
-        and TIER_RANK[candidate["tier"]] <= TIER_RANK[rule.min_tier.value]
-        and _in_scope(rule, candidate["link"], candidate["via"], entry.debtor_type)
+        and TIER_RANK[candidate.tier] <= TIER_RANK[rule.min_tier.value]
+        and _in_scope(rule, candidate.link, candidate.via, entry.debtor_type)
         and (
             conditions.amount_at_least is None
             or (amount is not None and amount >= conditions.amount_at_least)
@@ -252,23 +125,23 @@ def rule_accepts(rule: Rule, candidate: dict[str, Any], record: dict[str, Any]) 
             conditions.subject_type is None
             or record.get("subject_type") == conditions.subject_type.value
         )
-        and (conditions.roles is None or candidate["via"] in conditions.roles)
+        and (conditions.roles is None or candidate.via in conditions.roles)
         and (
             not rule.natural_person_debtors_only or entry.debtor_type == S.SubjectType.PERSON.value
         )
     )
 
 
-def explain(candidate: dict[str, Any], rule_id: str | None, basis: str | None) -> str:
+def explain(candidate: Candidate, rule_id: str | None, basis: str | None) -> str:
     """The flag's explanation sentence (scalar twin of the report's)."""
-    entry: Entry = candidate["entry"]
-    role = ROLE_ZH.get(candidate["via"], candidate["via"])
+    entry: Entry = candidate.entry
+    role = ROLE_ZH.get(candidate.via, candidate.via)
     prefix = ""
-    if candidate["link"] == S.Link.OFFICER_OF_LISTED_ENTITY.value:
+    if candidate.link == S.Link.OFFICER_OF_LISTED_ENTITY.value:
         prefix = f"申请人系被执行人{entry.name}的{role}（据登记信息），"
-    elif candidate["link"] == S.Link.ENTITY_OF_LISTED_PERSON.value:
+    elif candidate.link == S.Link.ENTITY_OF_LISTED_PERSON.value:
         prefix = f"申请单位的{role}为被执行人{entry.name}（据登记信息），"
-    evidence = EVIDENCE_ZH.get(candidate["evidence"], candidate["evidence"])
+    evidence = EVIDENCE_ZH.get(candidate.evidence, candidate.evidence)
     text = (
         f"{prefix}申请人{evidence}；{entry.name}自{entry.listed_from:%Y年%m月%d日}起由"
         f"{entry.court or '执行法院'}列入失信被执行人名单（案号{entry.case_no}）"
@@ -405,10 +278,12 @@ class Screener:
 
         on = date or date_type.today()
         lookup = self._lookup
-        subject = Subject.of(subject_id, name, subject_type)
+        if subject_type not in (None, "person", "entity"):
+            raise InputError(f"subject type must be person or entity, got {subject_type!r}")
+        subject = subject_keys(subject_id, name, subject_type)
         record_type, sub_type = _parse_action(action)
         candidates = [
-            c for c in identity_candidates(subject, lookup) if listed_on(c["entry"], on, as_of)
+            c for c in candidates_of(subject, lookup, on) if listed_on(c.entry, on, as_of)
         ]
         record = {
             "record_type": record_type,
@@ -454,12 +329,12 @@ def _parse_action(action: str | None) -> tuple[str | None, str | None]:
     return record_type, (sub_type.lower() or None)
 
 
-def _flag(candidate: dict[str, Any], rule: Rule | None) -> Flag:
-    entry: Entry = candidate["entry"]
+def _flag(candidate: Candidate, rule: Rule | None) -> Flag:
+    entry: Entry = candidate.entry
     action = None
     if rule is not None:
         action = rule.action.value
-        if candidate["tier"] in REVIEW_ONLY and action == S.Action.BLOCK.value:
+        if candidate.tier in REVIEW_ONLY and action == S.Action.BLOCK.value:
             action = S.Action.REVIEW.value
     basis = f"{rule.basis.zh}（{rule.basis.source}）" if rule else None
     return Flag(
@@ -467,11 +342,11 @@ def _flag(candidate: dict[str, Any], rule: Rule | None) -> Flag:
         rule_id=rule.id if rule else None,
         category=rule.category.value if rule else None,
         action=action,
-        tier=candidate["tier"],
-        score=candidate["score"],
-        via=candidate["via"],
-        link=candidate["link"],
-        evidence=candidate["evidence"],
+        tier=candidate.tier,
+        score=candidate.score,
+        via=candidate.via,
+        link=candidate.link,
+        evidence=candidate.evidence,
         debtor_name=entry.name,
         entry_id=entry.entry_id,
         listed_from=entry.listed_from,
@@ -482,4 +357,4 @@ def _flag(candidate: dict[str, Any], rule: Rule | None) -> Flag:
     )
 
 
-__all__ = ["Decision", "Flag", "MemoryIndex", "Screener", "StoreLookup", "Subject"]
+__all__ = ["Decision", "Flag", "MemoryIndex", "Screener", "StoreLookup"]

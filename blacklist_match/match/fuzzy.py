@@ -33,17 +33,17 @@ import duckdb
 import polars as pl
 from rapidfuzz import fuzz
 
+from blacklist_match.lookup import CORE_PREFIX
+from blacklist_match.match import scores
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.util import query_frame
 
 log = logging.getLogger(__name__)
 
-COMPANY_RATIO_THRESHOLD: Final = 80.0
-"""rapidfuzz ``fuzz.ratio`` (0-100) on company core keys; one character in five may differ."""
-NAME_ONLY_COMPANY_MAX_SCORE: Final = 0.6
-"""A company name match scores ``ratio / 100 * 0.6``: never above the ID-backed tiers."""
-NAME_ONLY_PERSON_SCORE: Final = 0.5
-FUZZY_ID_SCORE: Final = 0.8
+COMPANY_RATIO_THRESHOLD: Final = scores.COMPANY_RATIO_THRESHOLD
+NAME_ONLY_COMPANY_MAX_SCORE: Final = scores.NAME_ONLY_COMPANY_MAX
+NAME_ONLY_PERSON_SCORE: Final = scores.NAME_ONLY_PERSON
+FUZZY_ID_SCORE: Final = scores.FUZZY_ID
 COMPANY_PAIRS_RELATION: Final = "name_only_company_pairs"
 """The temporary relation holding scored company-name pairs for :data:`NAME_ONLY_COMPANY`."""
 
@@ -99,12 +99,12 @@ WITH typo_rec AS (
     FROM (SELECT * FROM rec_to_entry UNION ALL SELECT * FROM entry_to_rec)
 )
 SELECT record_id, entry_id, 'fuzzy_id_name' AS tier,
-       CASE WHEN id_kind = 'masked_resident_id' THEN {FUZZY_ID_SCORE} - 0.05
+       CASE WHEN id_kind = 'masked_resident_id' THEN {scores.FUZZY_ID_AGAINST_MASK}
             ELSE {FUZZY_ID_SCORE} END AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN id_kind = 'masked_resident_id' THEN 'masked_id_one_edit_name_equal'
             ELSE 'id_one_edit_name_equal' END AS evidence
-FROM compared WHERE edits <= 1
+FROM compared WHERE edits <= {scores.MAX_ID_EDITS}
 """
 """Typo pairs. Against a mask, an edit inside the hidden month-day leaves 0 visible edits."""
 
@@ -130,10 +130,10 @@ WITH rec AS (
 ), rec_no_id AS (SELECT * FROM rec WHERE no_id), ent_no_id AS (SELECT * FROM ent WHERE no_id)
 SELECT record_id, entry_id, r_core, e_core FROM (
     SELECT r.record_id, e.entry_id, r.name_core AS r_core, e.name_core AS e_core
-    FROM rec_no_id r JOIN ent e ON left(r.name_core, 3) = left(e.name_core, 3)
+    FROM rec_no_id r JOIN ent e ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
     UNION ALL
     SELECT r.record_id, e.entry_id, r.name_core, e.name_core
-    FROM rec r JOIN ent_no_id e ON left(r.name_core, 3) = left(e.name_core, 3)
+    FROM rec r JOIN ent_no_id e ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
     WHERE NOT r.no_id
 )
 WHERE abs(length(r_core) - length(e_core)) <= {_MAX_LENGTH_GAP} * (length(r_core) + length(e_core))

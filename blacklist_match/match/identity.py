@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from blacklist_match import schema as S
+from blacklist_match.match import scores
 from blacklist_match.match.fuzzy import (
     FUZZY_ID_NAME,
     NAME_ONLY_COMPANY,
@@ -38,7 +39,7 @@ TIER_RANK_SQL: Final = (
 
 
 # Candidate pairs (record_id, entry_id, tier, score, link, via, evidence), one query per tier.
-_EXACT_ID: Final = """
+_EXACT_ID: Final = f"""
 WITH rec_keys AS (
     SELECT record_id, id_norm AS match_id, id_kind AS match_kind, subject_id AS raw FROM records
     WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
@@ -51,7 +52,7 @@ WITH rec_keys AS (
     UNION ALL
     SELECT entry_id, id_alt_norm, id_number FROM entries WHERE id_alt_norm IS NOT NULL
 )
-SELECT record_id, entry_id, 'exact_id' AS tier, 1.0 AS score,
+SELECT record_id, entry_id, 'exact_id' AS tier, {scores.EXACT_ID} AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN match_kind = 'resident_id'
              AND (length(regexp_replace(coalesce(r_raw, ''), '[\\s-]', '', 'g')) = 15
@@ -64,8 +65,8 @@ FROM (
 """
 """Equal canonical IDs; the raw text is measured only on the matched pairs."""
 
-_CROSSWALK: Final = """
-SELECT r.record_id, e.entry_id, 'id_crosswalk' AS tier, 0.98 AS score,
+_CROSSWALK: Final = f"""
+SELECT r.record_id, e.entry_id, 'id_crosswalk' AS tier, {scores.ID_CROSSWALK} AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN r.id_kind = 'uscc' THEN 'uscc_contains_org_code'
             ELSE 'org_code_in_uscc' END AS evidence
@@ -75,7 +76,8 @@ WHERE r.id_kind <> e.id_kind
 
 _MASKED: Final = f"""
 SELECT record_id, entry_id, 'masked_id_name' AS tier,
-       CASE WHEN age_checked THEN 0.97 ELSE 0.95 END AS score,
+       CASE WHEN age_checked THEN {scores.MASKED_ID_NAME_AGE_CHECKED} ELSE {scores.MASKED_ID_NAME} END
+       AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN age_checked THEN 'masked_id_compatible_name_equal_age_consistent'
             ELSE 'masked_id_compatible_name_equal' END AS evidence
@@ -124,7 +126,7 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
         SELECT *, {TIER_RANK_SQL} AS tier_rank FROM ({union}) AS all_pairs
     ) AS pairs
     QUALIFY row_number() OVER (
-                PARTITION BY record_id, entry_id, via ORDER BY tier_rank, score DESC) = 1
+                PARTITION BY record_id, entry_id, via ORDER BY tier_rank, score DESC, evidence) = 1
         AND tier_rank = min(tier_rank) OVER (PARTITION BY record_id, entry_id)
     """
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from blacklist_match.match import scores
+
 FULL_PERSON_KINDS_SQL: Final = "('resident_id', 'residence_permit', 'foreign_pr')"
 ENTITY_KINDS_SQL: Final = "('uscc', 'org_code', 'reg_no')"
-AGE_TOLERANCE_YEARS: Final = 1
-"""Published ages are computed at different moments by different sites: allow one year."""
 
 
 def age_consistent_sql(birth: str, age: str, published_on: str) -> str:
@@ -32,7 +32,7 @@ def age_consistent_sql(birth: str, age: str, published_on: str) -> str:
     return f"""({age} IS NULL OR {published_on} IS NULL OR abs(
         year({published_on}) - year({birth})
         - CASE WHEN strftime({published_on}, '%m%d') < strftime({birth}, '%m%d') THEN 1 ELSE 0 END
-        - {age}) <= {AGE_TOLERANCE_YEARS})"""
+        - {age}) <= {scores.AGE_TOLERANCE_YEARS})"""
 
 
 _ROLE_VALID: Final = """(o.start_date IS NULL OR o.start_date <= r.event_date)
@@ -73,12 +73,13 @@ WITH person_rec AS (
     WHERE r.org_code_key IS NULL AND {_ROLE_VALID}
 ), entity_of_person AS (
     SELECT er.record_id, e.entry_id, er.role, 'entity_officer_is_listed_person_id_equal' AS ev,
-           0.93 AS score
+           {scores.REGISTRY_ID_EQUAL} AS score
     FROM entity_roles er JOIN entries e ON e.id_norm = er.person_id_norm
     WHERE e.debtor_type = 'person' AND e.id_kind IN {FULL_PERSON_KINDS_SQL}
     UNION ALL
     SELECT er.record_id, e.entry_id, er.role,
-           'entity_officer_is_listed_person_masked_id_name' AS ev, 0.9 AS score
+           'entity_officer_is_listed_person_masked_id_name' AS ev,
+           {scores.REGISTRY_MASKED_ID_NAME} AS score
     FROM entity_roles er JOIN entries e ON e.mask_key = er.person_mask_key
     WHERE e.debtor_type = 'person' AND e.id_kind = 'masked_resident_id'
       AND er.person_id_kind IN {FULL_PERSON_KINDS_SQL}
@@ -89,7 +90,7 @@ WITH person_rec AS (
     )
 }
 )
-SELECT record_id, entry_id, 'registry_link' AS tier, 0.93 AS score,
+SELECT record_id, entry_id, 'registry_link' AS tier, {scores.REGISTRY_ID_EQUAL} AS score,
        'officer_of_listed_entity' AS link, role AS via,
        'officer_of_listed_entity_id_equal' AS evidence
 FROM officer_of_entity
