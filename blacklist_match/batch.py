@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -48,6 +49,9 @@ class RunResult:
     records_screened: int
     watermark: int
     started_at: datetime
+    rules_digest: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    list_state: dict[str, Any] = field(default_factory=dict)
 
 
 def _database_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -126,7 +130,18 @@ def run_batch(
         )
         screened += int(for_entries.select("record_id").n_unique())
     flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+    status = store.status()
     return RunResult(
+        rules_digest=rules.digest,
+        counts={
+            "records_screened": screened,
+            "candidates": candidates.height,
+            "flags": flags.height,
+        },
+        list_state={
+            key: status[key]
+            for key in ("as_of", "entries_total", "entries_listed", "entries_ended")
+        },
         run_id=uuid.uuid4().hex,
         mode=mode,
         flags=flags,

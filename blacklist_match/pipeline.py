@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -35,6 +36,7 @@ class ScreenResult:
     counts: dict[str, int] = field(default_factory=dict)
     loads: list[LoadReport] = field(default_factory=list)
     quarantine: pl.DataFrame | None = None
+    list_state: dict[str, Any] = field(default_factory=dict)
 
 
 def screen_store(
@@ -47,7 +49,7 @@ def screen_store(
     """Match the store's records against its list, apply the rules, build the report."""
     candidates = find_candidates(store.con, as_of)
     flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
-    status = store.status()
+    status = store.status(today=as_of)
     counts = {
         "entries": status["entries_total"],
         "records": status["records"],
@@ -56,7 +58,12 @@ def screen_store(
         "candidates": candidates.height,
         "flags": flags.height,
     }
-    return ScreenResult(flags=flags, rules_digest=rules.digest, counts=counts)
+    list_state = {
+        key: status[key] for key in ("as_of", "entries_total", "entries_listed", "entries_ended")
+    }
+    return ScreenResult(
+        flags=flags, rules_digest=rules.digest, counts=counts, list_state=list_state
+    )
 
 
 def screen_files(

@@ -47,6 +47,7 @@ from blacklist_match.util import file_digest
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class LoadReport:
     """What one file's load did."""
@@ -462,6 +463,11 @@ class Store:
         return count
 
     # --- state -------------------------------------------------------------------------
+    def input_digests(self) -> dict[str, str]:
+        """Every file loaded into the store, with the SHA-256 its load recorded."""
+        rows = self.con.execute("SELECT file, file_hash FROM loads ORDER BY load_id").fetchall()
+        return {str(file): str(digest) for file, digest in rows}
+
     def status(self, today: date | None = None) -> dict[str, Any]:
         """The store's state: entry counts, registry, records, quarantine, recent loads."""
         on = today or date.today()

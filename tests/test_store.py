@@ -197,8 +197,12 @@ def _state(db: Path) -> dict[str, int]:
 
 
 def _state_after(tmp_path: Path, list_file: Path, before: dict[str, int]) -> dict[str, int]:
-    return {**before, "entries_total": _count_rows(list_file), "entries_listed": before["entries_listed"]
-            + _count_rows(list_file)}  # fmt: skip
+    added = _count_rows(list_file)
+    return {
+        **before,
+        "entries_total": added,
+        "entries_listed": before["entries_listed"] + added,
+    }
 
 
 def _count_rows(path: Path) -> int:

@@ -26,8 +26,7 @@ def run(
 ) -> None:
     """Screen the store's records against the list; write DIR/flags.EXT and its summary."""
     from blacklist_match.batch import record_batch_run, run_batch
-    from blacklist_match.report.summary import render_terminal
-    from blacklist_match.report.writers import write_frame
+    from blacklist_match.report import print_summary, record_run, write_report
     from blacklist_match.rules import RulePack
     from blacklist_match.store import Store
 
@@ -41,13 +40,22 @@ def run(
         pack = RulePack.load(*(rules or []))
         with Store.open(db) as store:
             result = run_batch(store, pack, since_last=since_last, show_ids=show_ids)
-            target = write_frame(result.flags, out / f"flags.{report_format}")
-            record_batch_run(store, result, target)
+            written = write_report(
+                result,
+                out / f"flags.{report_format}",
+                started_at=result.started_at,
+                inputs=store.input_digests(),
+                list_state=result.list_state,
+                options={"since_last": since_last, "mode": result.mode, "show_ids": show_ids},
+                run_id=result.run_id,
+            )
+            record_run(store.con, written.manifest)
+            record_batch_run(store, result, written.flags)
     except BlacklistMatchError as error:
         raise fail(error) from None
     typer.echo(
         f"run {result.run_id} ({result.mode}): {result.records_screened} records screened, "
         f"{result.flags.height} flags"
     )
-    typer.echo(render_terminal(result.flags, {"flags": result.flags.height}))
-    typer.echo(f"report written to {target}")
+    print_summary(result.flags, result.counts)
+    typer.echo(f"report written to {written.flags}")

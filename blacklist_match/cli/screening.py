@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,26 +34,36 @@ def screen(
 ) -> None:
     """Screen record files against list files in memory and write a flag report."""
     from blacklist_match.pipeline import screen_files
-    from blacklist_match.report.summary import render_terminal
-    from blacklist_match.report.writers import write_frame
     from blacklist_match.rules import RulePack
 
+    started = datetime.now(UTC)
     try:
+        day = parse_day(as_of, "--as-of")
         pack = RulePack.load(*(rules or []))
         result = screen_files(
             list_files,
             records,
             removal_files=removals or [],
             officer_files=officers or [],
-            as_of=parse_day(as_of, "--as-of"),
+            as_of=day,
             rules=pack,
             show_ids=show_ids,
         )
-        write_frame(result.flags, out)
+        _write_and_print(result, out, started, {"as_of": as_of, "show_ids": show_ids})
     except BlacklistMatchError as error:
         raise fail(error) from None
-    typer.echo(render_terminal(result.flags, result.counts))
-    typer.echo(f"flags written to {out}")
+
+
+def _write_and_print(result: Any, out: Path, started: datetime, options: dict[str, Any]) -> None:
+    """Write the report, its summary and manifest; print the summary and where they went."""
+    from blacklist_match.report import print_summary, write_report
+
+    written = write_report(result, out, started_at=started, options=options)
+    print_summary(result.flags, result.counts)
+    typer.echo(
+        f"flags written to {written.flags} (summary {written.summary.name}, "
+        f"manifest {written.manifest_path.name})"
+    )
 
 
 @app.command()
@@ -63,9 +74,8 @@ def demo(
 ) -> None:
     """Run the shipped sample data end to end and print the summary."""
     from blacklist_match.pipeline import screen_files
-    from blacklist_match.report.summary import render_terminal
-    from blacklist_match.report.writers import write_frame
 
+    started = datetime.now(UTC)
     folder = shipped_dir("sample_data")
     try:
         result = screen_files(
@@ -74,11 +84,9 @@ def demo(
             removal_files=[folder / "removals.csv"],
             officer_files=[folder / "officers.csv"],
         )
-        write_frame(result.flags, out)
+        _write_and_print(result, out, started, {"demo": True})
     except BlacklistMatchError as error:
         raise fail(error) from None
-    typer.echo(render_terminal(result.flags, result.counts))
-    typer.echo(f"flags written to {out}")
 
 
 @app.command()

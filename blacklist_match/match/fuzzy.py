@@ -130,10 +130,12 @@ WITH rec AS (
 ), rec_no_id AS (SELECT * FROM rec WHERE no_id), ent_no_id AS (SELECT * FROM ent WHERE no_id)
 SELECT record_id, entry_id, r_core, e_core FROM (
     SELECT r.record_id, e.entry_id, r.name_core AS r_core, e.name_core AS e_core
-    FROM rec_no_id r JOIN ent e ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
+    FROM rec_no_id r JOIN ent e
+      ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
     UNION ALL
     SELECT r.record_id, e.entry_id, r.name_core, e.name_core
-    FROM rec r JOIN ent_no_id e ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
+    FROM rec r JOIN ent_no_id e
+      ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
     WHERE NOT r.no_id
 )
 WHERE abs(length(r_core) - length(e_core)) <= {_MAX_LENGTH_GAP} * (length(r_core) + length(e_core))

@@ -76,8 +76,8 @@ WHERE r.id_kind <> e.id_kind
 
 _MASKED: Final = f"""
 SELECT record_id, entry_id, 'masked_id_name' AS tier,
-       CASE WHEN age_checked THEN {scores.MASKED_ID_NAME_AGE_CHECKED} ELSE {scores.MASKED_ID_NAME} END
-       AS score,
+       CASE WHEN age_checked THEN {scores.MASKED_ID_NAME_AGE_CHECKED}
+            ELSE {scores.MASKED_ID_NAME} END AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN age_checked THEN 'masked_id_compatible_name_equal_age_consistent'
             ELSE 'masked_id_compatible_name_equal' END AS evidence
