@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags
 from blacklist_match.rules import RulePack, apply_rules
@@ -37,6 +38,42 @@ JOIN {db}.main.officers o ON o.load_id > $watermark
       OR r.id_alt_norm = o.person_id_norm
       OR r.org_code_key = o.entity_org_code_key)
 """
+
+
+_CHANGED_ENTRIES = """
+CREATE TABLE scope.changed_entries AS
+SELECT * FROM {db}.main.list_entries WHERE last_load_id > $watermark
+"""
+
+_RECORDS_NEAR_CHANGED_ENTRIES = """
+CREATE TABLE scope.near_record_ids AS
+WITH e AS (SELECT * FROM scope.main.changed_entries),
+ids AS (SELECT id_norm AS k FROM e WHERE id_norm IS NOT NULL
+        UNION SELECT id_alt_norm FROM e WHERE id_alt_norm IS NOT NULL),
+linked_persons AS (      -- officers of changed entity entries
+    SELECT o.person_id_norm AS k FROM {db}.main.officers o JOIN e
+      ON o.entity_org_code_key = e.org_code_key OR o.entity_id_norm = e.id_norm
+    WHERE e.debtor_type = 'entity'),
+linked_entities AS (     -- entities whose officer is a changed person entry
+    SELECT o.entity_id_norm AS id_key, o.entity_org_code_key AS org_key
+    FROM {db}.main.officers o JOIN e
+      ON o.person_id_norm = e.id_norm OR o.person_mask_key = e.mask_key
+    WHERE e.debtor_type = 'person')
+SELECT record_id FROM {db}.main.records r
+WHERE r.id_norm IN (SELECT k FROM ids) OR r.id_alt_norm IN (SELECT k FROM ids)
+   OR r.org_code_key IN (SELECT org_code_key FROM e)
+   OR r.mask_key IN (SELECT mask_key FROM e)
+   OR r.name_key IN (SELECT name_key FROM e)
+   OR r.name_core IN (SELECT name_core FROM e)
+   OR left(r.name_core, {prefix}) IN (SELECT left(name_core, {prefix}) FROM e)
+   OR r.id_norm IN (SELECT k FROM linked_persons)
+   OR r.id_alt_norm IN (SELECT k FROM linked_persons)
+   OR r.id_norm IN (SELECT id_key FROM linked_entities)
+   OR r.org_code_key IN (SELECT org_key FROM linked_entities)
+"""
+"""Every record that any tier could pair with a changed entry: the union of the blocking
+keys of every tier (IDs, organisation codes, masks, name keys, company-core prefixes,
+registry links either way). A superset: the tiers themselves then decide."""
 
 
 @dataclass
@@ -74,6 +111,17 @@ def _scope(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Iterator[No
         con.execute(f"SET search_path = '{db.strip(chr(34))}.main'")
 
 
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def find_candidates_schema() -> pl.DataFrame:
+    """An empty candidates frame (a since-last run with nothing to screen)."""
+    with duckdb.connect() as con:
+        Store.create_schema(con)
+        return find_candidates(con)
+
+
 def last_watermark(store: Store) -> int | None:
     """The highest load id the last successful run had seen (None: no run yet)."""
     rows = store.con.execute(
@@ -108,27 +156,41 @@ def run_batch(
         db = _database_name(con)
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            con.execute(_CHANGED_RECORDS.format(db=db), {"watermark": previous})
-            changed_records = (
-                f"SELECT * FROM {db}.main.records WHERE record_id IN "
-                "(SELECT record_id FROM scope.main.changed_record_ids)"
-            )
-            with _scope(con, {"records": changed_records}):
-                for_records = find_candidates(con, as_of)
-            changed_entries = (
-                f"SELECT * FROM {db}.main.list_entries WHERE last_load_id > {int(previous)}"
-            )
-            with _scope(con, {"entries": changed_entries}):
-                for_entries = find_candidates(con, as_of)
-            screened = int(
-                con.execute("SELECT count(*) FROM scope.main.changed_record_ids").fetchall()[0][0]
-            )
+            parameters = {"watermark": previous}
+            con.execute(_CHANGED_RECORDS.format(db=db), parameters)
+            con.execute(_CHANGED_ENTRIES.format(db=db), parameters)
+            con.execute(_RECORDS_NEAR_CHANGED_ENTRIES.format(db=db, prefix=CORE_PREFIX))
+            changed_count = _count(con, "scope.main.changed_record_ids")
+            passes = []
+            if changed_count:
+                passes.append(
+                    {
+                        "records": f"SELECT * FROM {db}.main.records WHERE record_id IN "
+                        "(SELECT record_id FROM scope.main.changed_record_ids)"
+                    }
+                )
+            if _count(con, "scope.main.changed_entries") and _count(
+                con, "scope.main.near_record_ids"
+            ):
+                passes.append(
+                    {
+                        "records": f"SELECT * FROM {db}.main.records WHERE record_id IN "
+                        "(SELECT record_id FROM scope.main.near_record_ids)",
+                        "entries": "SELECT * FROM scope.main.changed_entries",
+                    }
+                )
+            found = []
+            for views in passes:
+                with _scope(con, views):
+                    found.append(find_candidates(con, as_of))
+            screened = changed_count + _count(con, "scope.main.near_record_ids")
         finally:
             con.execute("DETACH scope")
-        candidates = pl.concat([for_records, for_entries], how="vertical_relaxed").unique(
-            maintain_order=True
+        candidates = (
+            pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
+            if found
+            else find_candidates_schema()
         )
-        screened += int(for_entries.select("record_id").n_unique())
     flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
     status = store.status()
     return RunResult(

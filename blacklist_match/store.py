@@ -91,11 +91,16 @@ class Store:
             connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
         )
         if not read_only:
-            for statement in DDL:
-                self.con.execute(statement)
+            self.create_schema(self.con)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
+
+    @staticmethod
+    def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+        """Create the store's tables on ``con`` where they do not exist yet."""
+        for statement in DDL:
+            con.execute(statement)
 
     def mark_committed(self) -> None:
         """Note a write made outside :meth:`transaction` (so close publishes the copy)."""
