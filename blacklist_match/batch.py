@@ -29,14 +29,19 @@ from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.store import Store
 
 _CHANGED_RECORDS = """
-CREATE TABLE scope.changed_record_ids AS
-SELECT record_id FROM {db}.main.records WHERE load_id > $watermark
-UNION
-SELECT r.record_id FROM {db}.main.records r
-JOIN {db}.main.officers o ON o.load_id > $watermark
- AND (r.id_norm IN (o.person_id_norm, o.entity_id_norm)
-      OR r.id_alt_norm = o.person_id_norm
-      OR r.org_code_key = o.entity_org_code_key)
+CREATE TABLE scope.changed_records AS
+WITH o AS (SELECT * FROM {db}.main.officers WHERE load_id > $watermark),
+keys AS (SELECT person_id_norm AS k FROM o WHERE person_id_norm IS NOT NULL
+         UNION SELECT entity_id_norm FROM o WHERE entity_id_norm IS NOT NULL),
+org_keys AS (SELECT DISTINCT entity_org_code_key AS k FROM o
+             WHERE entity_org_code_key IS NOT NULL),
+changed AS (
+    SELECT record_id FROM {db}.main.records WHERE load_id > $watermark
+    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_norm = keys.k
+    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_alt_norm = keys.k
+    UNION SELECT r.record_id FROM {db}.main.records r JOIN org_keys ON r.org_code_key = org_keys.k
+)
+SELECT r.* FROM {db}.main.records r SEMI JOIN changed USING (record_id)
 """
 
 
@@ -46,10 +51,11 @@ SELECT * FROM {db}.main.list_entries WHERE last_load_id > $watermark
 """
 
 _RECORDS_NEAR_CHANGED_ENTRIES = """
-CREATE TABLE scope.near_record_ids AS
+CREATE TABLE scope.near_records AS
 WITH e AS (SELECT * FROM scope.main.changed_entries),
 ids AS (SELECT id_norm AS k FROM e WHERE id_norm IS NOT NULL
         UNION SELECT id_alt_norm FROM e WHERE id_alt_norm IS NOT NULL),
+no_id_entries AS (SELECT * FROM e WHERE id_norm IS NULL AND id_alt_norm IS NULL),
 linked_persons AS (      -- officers of changed entity entries
     SELECT o.person_id_norm AS k FROM {db}.main.officers o JOIN e
       ON o.entity_org_code_key = e.org_code_key OR o.entity_id_norm = e.id_norm
@@ -59,21 +65,25 @@ linked_entities AS (     -- entities whose officer is a changed person entry
     FROM {db}.main.officers o JOIN e
       ON o.person_id_norm = e.id_norm OR o.person_mask_key = e.mask_key
     WHERE e.debtor_type = 'person')
-SELECT record_id FROM {db}.main.records r
+SELECT * FROM {db}.main.records r
 WHERE r.id_norm IN (SELECT k FROM ids) OR r.id_alt_norm IN (SELECT k FROM ids)
    OR r.org_code_key IN (SELECT org_code_key FROM e)
    OR r.mask_key IN (SELECT mask_key FROM e)
-   OR r.name_key IN (SELECT name_key FROM e)
-   OR r.name_core IN (SELECT name_core FROM e)
-   OR left(r.name_core, {prefix}) IN (SELECT left(name_core, {prefix}) FROM e)
+   OR (r.id_norm IS NULL AND r.id_alt_norm IS NULL
+       AND (r.name_key IN (SELECT name_key FROM e) OR r.name_core IN (SELECT name_core FROM e)))
+   OR r.name_key IN (SELECT name_key FROM no_id_entries)
+   OR (r.subject_type = 'entity'
+       AND left(r.name_core, {prefix}) IN (
+           SELECT left(name_core, {prefix}) FROM e WHERE debtor_type = 'entity'))
    OR r.id_norm IN (SELECT k FROM linked_persons)
    OR r.id_alt_norm IN (SELECT k FROM linked_persons)
    OR r.id_norm IN (SELECT id_key FROM linked_entities)
    OR r.org_code_key IN (SELECT org_key FROM linked_entities)
 """
 """Every record that any tier could pair with a changed entry: the union of the blocking
-keys of every tier (IDs, organisation codes, masks, name keys, company-core prefixes,
-registry links either way). A superset: the tiers themselves then decide."""
+keys of every tier (IDs, organisation codes, masks; name keys where one side has no usable
+ID, as the fuzzy and name-only tiers require; company-core prefixes; registry links either
+way). A superset, materialised once: the tiers themselves then decide."""
 
 
 @dataclass
@@ -160,22 +170,15 @@ def run_batch(
             con.execute(_CHANGED_RECORDS.format(db=db), parameters)
             con.execute(_CHANGED_ENTRIES.format(db=db), parameters)
             con.execute(_RECORDS_NEAR_CHANGED_ENTRIES.format(db=db, prefix=CORE_PREFIX))
-            changed_count = _count(con, "scope.main.changed_record_ids")
+            changed_count = _count(con, "scope.main.changed_records")
+            near_count = _count(con, "scope.main.near_records")
             passes = []
             if changed_count:
+                passes.append({"records": "SELECT * FROM scope.main.changed_records"})
+            if near_count and _count(con, "scope.main.changed_entries"):
                 passes.append(
                     {
-                        "records": f"SELECT * FROM {db}.main.records WHERE record_id IN "
-                        "(SELECT record_id FROM scope.main.changed_record_ids)"
-                    }
-                )
-            if _count(con, "scope.main.changed_entries") and _count(
-                con, "scope.main.near_record_ids"
-            ):
-                passes.append(
-                    {
-                        "records": f"SELECT * FROM {db}.main.records WHERE record_id IN "
-                        "(SELECT record_id FROM scope.main.near_record_ids)",
+                        "records": "SELECT * FROM scope.main.near_records",
                         "entries": "SELECT * FROM scope.main.changed_entries",
                     }
                 )
@@ -183,7 +186,7 @@ def run_batch(
             for views in passes:
                 with _scope(con, views):
                     found.append(find_candidates(con, as_of))
-            screened = changed_count + _count(con, "scope.main.near_record_ids")
+            screened = changed_count + near_count
         finally:
             con.execute("DETACH scope")
         candidates = (
