@@ -25,8 +25,10 @@ import polars as pl
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags
+from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.store import Store
+from blacklist_match.util import query_frame
 
 _CHANGED_RECORDS = """
 CREATE TABLE scope.changed_records AS
@@ -157,6 +159,8 @@ def run_batch(
     con = store.con
     watermark = _current_watermark(store)
     previous = last_watermark(store) if since_last else None
+    rescreened: pl.Series | None = None
+    changed_entries: pl.Series | None = None
     if previous is None:
         mode = "full"
         candidates = find_candidates(con, as_of)
@@ -187,6 +191,12 @@ def run_batch(
                 with _scope(con, views):
                     found.append(find_candidates(con, as_of))
             screened = changed_count + near_count
+            rescreened = query_frame(con, "SELECT record_id FROM scope.main.changed_records")[
+                "record_id"
+            ]
+            changed_entries = query_frame(
+                con, "SELECT DISTINCT entry_id FROM scope.main.changed_entries"
+            )["entry_id"]
         finally:
             con.execute("DETACH scope")
         candidates = (
@@ -195,6 +205,13 @@ def run_batch(
             else find_candidates_schema()
         )
     flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+    flags = apply_review_state(
+        con,
+        flags,
+        today=as_of or date.today(),
+        rescreened_records=rescreened,
+        changed_entries=changed_entries,
+    )
     status = store.status()
     return RunResult(
         rules_digest=rules.digest,
@@ -217,8 +234,10 @@ def run_batch(
 
 
 def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
-    """Mark ``result`` as the last successful run (after its report is written)."""
+    """Mark ``result`` as the last successful run (after its report is written), with one
+    review event per flag it reported."""
     store.mark_committed()
+    record_flag_events(store.con, result.flags, result.run_id)
     store.con.execute(
         "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -53,6 +53,24 @@ class Officer(NamedTuple):
 
 CORE_PREFIX: Final = 3
 """Company names are blocked on the first three characters of their core key."""
+
+
+class ReviewDecision(NamedTuple):
+    """A reviewer's latest word on whether a subject is a listed debtor."""
+
+    decision: str
+    decided_by: str
+    decided_at: Any
+    until: date | None
+
+
+DECISION_SELECT: Final = (
+    "SELECT subject_key, entry_id, decision, decided_by, decided_at, until FROM decisions "
+    "WHERE subject_key IS NOT NULL"
+)
+LATEST_DECISION: Final = (
+    " QUALIFY row_number() OVER (PARTITION BY subject_key, entry_id ORDER BY decision_id DESC) = 1"
+)
 ENTRY_FIELDS: Final = Entry._fields
 OFFICER_FIELDS: Final = Officer._fields
 
@@ -80,6 +98,10 @@ class Lookup(Protocol):
         """Entries of natural-person debtors whose name key is ``name_key``."""
         ...
 
+    def decision(self, subject_key: str, entry_id: str) -> ReviewDecision | None:
+        """The latest review decision on (subject, entry), if any."""
+        ...
+
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         """Entries of natural-person debtors whose dot-free name key is ``name_core``."""
         ...
@@ -104,7 +126,13 @@ class MemoryIndex:
     one; a refresh builds a new index and swaps the reference.
     """
 
-    def __init__(self, entries: dict[str, list[Any]], officers: dict[str, list[Any]]) -> None:
+    def __init__(
+        self,
+        entries: dict[str, list[Any]],
+        officers: dict[str, list[Any]],
+        decisions: dict[tuple[str, str], ReviewDecision] | None = None,
+    ) -> None:
+        self._decisions = decisions or {}
         self._by_id: dict[str, list[Entry]] = defaultdict(list)
         self._by_org: dict[str, list[Entry]] = defaultdict(list)
         self._by_mask: dict[str, list[Entry]] = defaultdict(list)
@@ -155,6 +183,9 @@ class MemoryIndex:
     def persons_by_name_key(self, name_key: str) -> list[Entry]:
         return list(self._persons_by_name_key.get(name_key, ()))
 
+    def decision(self, subject_key: str, entry_id: str) -> ReviewDecision | None:
+        return self._decisions.get((subject_key, entry_id))
+
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         return list(self._persons_by_name_core.get(name_core, ()))
 
@@ -182,7 +213,11 @@ def load_memory_index(con: Any) -> MemoryIndex:
     """Build a :class:`MemoryIndex` from a store connection (one columnar read per table)."""
     entries = con.sql(ENTRY_SELECT).to_arrow_table().to_pydict()
     officers = con.sql(OFFICER_SELECT).to_arrow_table().to_pydict()
-    return MemoryIndex(entries, officers)
+    decisions = {
+        (row[0], row[1]): ReviewDecision(*row[2:])
+        for row in con.execute(DECISION_SELECT + LATEST_DECISION).fetchall()
+    }
+    return MemoryIndex(entries, officers, decisions)
 
 
 class StoreLookup:
@@ -213,6 +248,13 @@ class StoreLookup:
 
     def persons_by_name_key(self, name_key: str) -> list[Entry]:
         return self._entries("debtor_type = 'person' AND name_key = $1", [name_key])
+
+    def decision(self, subject_key: str, entry_id: str) -> ReviewDecision | None:
+        rows = self.con.execute(
+            DECISION_SELECT + " AND subject_key = $1 AND entry_id = $2" + LATEST_DECISION,
+            [subject_key, entry_id],
+        ).fetchall()
+        return ReviewDecision(*rows[0][2:]) if rows else None
 
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         return self._entries("debtor_type = 'person' AND name_core = $1", [name_core])

@@ -20,6 +20,7 @@ import polars as pl
 from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags
+from blacklist_match.review import FLAG_KEY, STATUS, FlagStatus, flag_key_expr
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.store import MEMORY, LoadReport, Store
 from blacklist_match.util import query_frame
@@ -48,7 +49,10 @@ def screen_store(
 ) -> ScreenResult:
     """Match the store's records against its list, apply the rules, build the report."""
     candidates = find_candidates(store.con, as_of)
-    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids).with_columns(
+        pl.lit(FlagStatus.NEW.value).alias(STATUS),
+        flag_key_expr().alias(FLAG_KEY),
+    )
     status = store.status(today=as_of)
     counts = {
         "entries": status["entries_total"],

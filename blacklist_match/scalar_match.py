@@ -64,6 +64,14 @@ class Candidate:
     evidence: str
 
 
+def subject_key(keys: Keys) -> str | None:
+    """Who the subject is, for decisions: its canonical ID, else its name key (the scalar
+    twin of :data:`blacklist_match.review.SUBJECT_KEY_SQL`)."""
+    if keys.id_norm or keys.id_alt_norm:
+        return keys.id_norm or keys.id_alt_norm
+    return f"name:{keys.subject_type}:{keys.name_key}" if keys.name_key is not None else None
+
+
 def subject_keys(subject_id: str | None, name: str | None, subject_type: str | None) -> Keys:
     """Classify ``subject_id`` and key ``name``: the scalar twin of the batch keying."""
     from blacklist_match.ids import classify, crosswalk_key, mask_key

@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 from datetime import date
+from datetime import date as date_type
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,10 +21,17 @@ from pydantic import BaseModel, ConfigDict
 
 from blacklist_match import schema as S
 from blacklist_match.errors import InputError
-from blacklist_match.lookup import Entry, Lookup, MemoryIndex, StoreLookup, load_memory_index
+from blacklist_match.lookup import (
+    Entry,
+    Lookup,
+    MemoryIndex,
+    ReviewDecision,
+    StoreLookup,
+    load_memory_index,
+)
 from blacklist_match.match.evidence import EVIDENCE_ZH
 from blacklist_match.rules import TIER_RANK, Rule, RulePack
-from blacklist_match.scalar_match import Candidate, subject_keys
+from blacklist_match.scalar_match import Candidate, Keys, subject_key, subject_keys
 from blacklist_match.scalar_match import candidates as candidates_of
 
 AGE_TOLERANCE_YEARS: Final = 1
@@ -79,6 +87,8 @@ class Decision(BaseModel):
     """True when only a name was given: the listings are candidates, not confirmed."""
     subject_kind: str
     subject_problem: str | None
+    suppressed: list[Flag] = []
+    """Listings a reviewer rejected for this subject (not this debtor), still in force."""
 
 
 def listed_on(entry: Entry, on: date, as_of: date | None = None) -> bool:
@@ -274,7 +284,6 @@ class Screener:
     ) -> Decision:
         """Which listings apply to this subject on ``date`` (today by default), and with
         ``action`` (``record_type`` or ``record_type/sub_type``) which restrictions."""
-        from datetime import date as date_type
 
         on = date or date_type.today()
         lookup = self._lookup
@@ -285,16 +294,17 @@ class Screener:
         candidates = [
             c for c in candidates_of(subject, lookup, on) if listed_on(c.entry, on, as_of)
         ]
+        candidates, suppressed, confirmed = _apply_decisions(candidates, subject, lookup)
         record = {
             "record_type": record_type,
             "sub_type": sub_type,
             "amount": amount,
             "subject_type": subject.subject_type,
         }
-        listings = sorted((_flag(c, None) for c in candidates), key=lambda f: f.case_no)
+        listings = sorted((_flag(c, None, confirmed) for c in candidates), key=lambda f: f.case_no)
         flags = sorted(
             (
-                _flag(candidate, rule)
+                _flag(candidate, rule, confirmed)
                 for candidate in candidates
                 for rule in self._rules_by_type.get(record_type or "", ())
                 if rule_accepts(rule, candidate, record)
@@ -315,6 +325,7 @@ class Screener:
             needs_id=subject.id_norm is None,
             subject_kind=subject.id_kind,
             subject_problem=subject.id_problem,
+            suppressed=[_flag(c, None, {}) for c in suppressed],
         )
 
 
@@ -329,7 +340,37 @@ def _parse_action(action: str | None) -> tuple[str | None, str | None]:
     return record_type, (sub_type.lower() or None)
 
 
-def _flag(candidate: Candidate, rule: Rule | None) -> Flag:
+def _confirmation_note(decision: ReviewDecision | None) -> str:
+    if decision is None:
+        return ""
+    return f"（已经人工确认为同一主体：{decision.decided_by}，{decision.decided_at:%Y年%m月%d日}）"
+
+
+def _apply_decisions(
+    candidates: list[Candidate], subject: Keys, lookup: Lookup
+) -> tuple[list[Candidate], list[Candidate], dict[str, ReviewDecision]]:
+    """Split off candidates a reviewer rejected (until their date); note confirmations."""
+    key = subject_key(subject)
+    if key is None:
+        return candidates, [], {}
+    today = date_type.today()
+    kept, suppressed, confirmed = [], [], {}
+    for candidate in candidates:
+        decision = lookup.decision(key, candidate.entry.entry_id)
+        if (
+            decision is not None
+            and decision.decision == "reject"
+            and (decision.until is None or today < decision.until)
+        ):
+            suppressed.append(candidate)
+            continue
+        if decision is not None and decision.decision == "confirm":
+            confirmed[candidate.entry.entry_id] = decision
+        kept.append(candidate)
+    return kept, suppressed, confirmed
+
+
+def _flag(candidate: Candidate, rule: Rule | None, confirmed: dict[str, ReviewDecision]) -> Flag:
     entry: Entry = candidate.entry
     action = None
     if rule is not None:
@@ -353,7 +394,8 @@ def _flag(candidate: Candidate, rule: Rule | None) -> Flag:
         listed_until=entry.listed_until,
         court=entry.court,
         basis=basis,
-        explanation=explain(candidate, rule.id if rule else None, basis),
+        explanation=explain(candidate, rule.id if rule else None, basis)
+        + _confirmation_note(confirmed.get(entry.entry_id)),
     )
 
 

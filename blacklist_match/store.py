@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -82,7 +83,21 @@ def _column_list(columns: tuple[str, ...]) -> str:
 class Store:
     """One DuckDB file (or an in-memory database) holding everything the engine loads."""
 
-    def __init__(self, path: str | Path = MEMORY, *, read_only: bool = False) -> None:
+    MEMORY_LIMIT_ENV = "BLACKLIST_MEMORY_LIMIT"
+    TEMP_DIR_ENV = "BLACKLIST_TEMP_DIR"
+
+    def __init__(
+        self,
+        path: str | Path = MEMORY,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        """Open the store; ``memory_limit`` (DuckDB size text, ``"12GB"``) and
+        ``temp_directory`` (where DuckDB spills what does not fit) default to
+        ``$BLACKLIST_MEMORY_LIMIT`` and ``$BLACKLIST_TEMP_DIR``, else DuckDB's own defaults
+        (80% of RAM; beside the database file)."""
         self.path = str(path)
         self.read_only = read_only
         self._in_transaction = False
@@ -90,6 +105,18 @@ class Store:
         self.con = (
             connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
         )
+        memory_limit = memory_limit or os.environ.get(self.MEMORY_LIMIT_ENV) or None
+        temp_directory = temp_directory or os.environ.get(self.TEMP_DIR_ENV) or None
+        # SET takes no bound parameters: the size is checked against a strict pattern and
+        # the directory's quotes are doubled.
+        if memory_limit:
+            if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.I):
+                raise ValueError(f"not a memory size (e.g. 12GB): {memory_limit!r}")
+            self.con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
+        if temp_directory:
+            Path(temp_directory).mkdir(parents=True, exist_ok=True)
+            quoted = str(temp_directory).replace("'", "''")
+            self.con.execute(f"SET temp_directory = '{quoted}'")
         if not read_only:
             self.create_schema(self.con)
             self.con.execute(
@@ -107,9 +134,25 @@ class Store:
         self._committed = True
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
-        """Open (creating if needed) the store at ``path`` or the default location."""
-        return cls(str(path) if path is not None else default_db_path(), read_only=read_only)
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> Store:
+        """Open (creating if needed) the store at ``path`` or the default location.
+
+        ``memory_limit`` and ``temp_directory``: see :class:`Store` (``--memory-limit``,
+        ``--temp-dir``; env ``BLACKLIST_MEMORY_LIMIT``, ``BLACKLIST_TEMP_DIR``).
+        """
+        return cls(
+            str(path) if path is not None else default_db_path(),
+            read_only=read_only,
+            memory_limit=memory_limit,
+            temp_directory=temp_directory,
+        )
 
     def close(self) -> None:
         """Close the store; a writer that committed anything first publishes the read-only

@@ -10,7 +10,23 @@ from typing import Final
 
 SCHEMA_VERSION: Final = 1
 
+RUNS_TABLE: Final = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP,  -- UTC
+    finished_at TIMESTAMP,  -- UTC
+    engine_version VARCHAR,
+    rules_hash VARCHAR,
+    inputs JSON,
+    list_state JSON,
+    counts JSON,
+    manifest JSON
+)
+"""
+"""Run manifests (written by :func:`blacklist_match.report.manifest.record_run`)."""
+
 DDL: Final = (
+    RUNS_TABLE,
     """
     CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)
     """,
@@ -146,6 +162,41 @@ DDL: Final = (
         records_screened BIGINT NOT NULL,
         flags BIGINT NOT NULL,
         report VARCHAR NOT NULL
+    )
+    """,
+    """
+    CREATE SEQUENCE IF NOT EXISTS review_event_ids START 1
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS flag_events (
+        event_id BIGINT PRIMARY KEY DEFAULT nextval('review_event_ids'),
+        flag_key VARCHAR NOT NULL,
+        record_id VARCHAR NOT NULL,
+        case_no VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        entry_id VARCHAR NOT NULL,
+        subject_key VARCHAR,
+        run_id VARCHAR NOT NULL,
+        raised_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,
+        action VARCHAR,
+        tier VARCHAR,
+        score DOUBLE,
+        row_json JSON NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS decisions (
+        decision_id BIGINT PRIMARY KEY DEFAULT nextval('review_event_ids'),
+        flag_key VARCHAR NOT NULL,
+        entry_id VARCHAR,
+        subject_key VARCHAR,
+        decision VARCHAR NOT NULL,
+        decided_by VARCHAR NOT NULL,
+        note VARCHAR,
+        until DATE,
+        decided_at TIMESTAMP NOT NULL,
+        source VARCHAR NOT NULL
     )
     """,
     """

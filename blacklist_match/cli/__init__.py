@@ -20,6 +20,7 @@ from blacklist_match.privacy import mask_text
 # Importing the command modules registers their commands on ``app``.
 from blacklist_match.cli import (  # noqa: F401  isort: skip
     check_command,
+    review_commands,
     rules_commands,
     run_command,
     screening,

@@ -49,8 +49,9 @@ def run(
                 options={"since_last": since_last, "mode": result.mode, "show_ids": show_ids},
                 run_id=result.run_id,
             )
-            record_run(store.con, written.manifest)
-            record_batch_run(store, result, written.flags)
+            with store.transaction():
+                record_run(store.con, written.manifest)
+                record_batch_run(store, result, written.flags)
     except BlacklistMatchError as error:
         raise fail(error) from None
     typer.echo(

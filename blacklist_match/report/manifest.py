@@ -22,6 +22,7 @@ import polars as pl
 
 from blacklist_match import __version__
 from blacklist_match.report.summary import summarise
+from blacklist_match.store_schema import RUNS_TABLE
 from blacklist_match.util import file_digest
 
 MANIFEST_VERSION: Final = 1
@@ -29,20 +30,6 @@ RUN_SPECIFIC_KEYS: Final = ("run_id", "started_at", "finished_at")
 """Keys that differ between two runs of the same inputs and rules."""
 
 LIST_STATE_KEYS: Final = ("as_of", "entries_total", "entries_listed", "entries_ended")
-
-RUNS_TABLE: Final = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    started_at TIMESTAMP,  -- UTC
-    finished_at TIMESTAMP,  -- UTC
-    engine_version VARCHAR,
-    rules_hash VARCHAR,
-    inputs JSON,
-    list_state JSON,
-    counts JSON,
-    manifest JSON
-)
-"""
 
 
 def new_run_id(started_at: datetime) -> str:
