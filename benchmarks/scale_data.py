@@ -255,7 +255,11 @@ def person_id_expr(index: pl.Expr, seed: int) -> pl.Expr:
         days=_hash(index, seed, 365 * 60)
     )
     region = _region_code(_hash(index, seed + 1, len(REGIONS)))
-    ymd = (birth.dt.year() * 10_000 + birth.dt.month() * 100 + birth.dt.day()).cast(pl.Int64)
+    ymd = (
+        birth.dt.year().cast(pl.Int64) * 10_000
+        + birth.dt.month().cast(pl.Int64) * 100
+        + birth.dt.day().cast(pl.Int64)
+    )
     sequence = _hash(index, seed + 2, 1000)
     total = (
         _digit_sum(region, 6, GB11643_WEIGHTS[:6])

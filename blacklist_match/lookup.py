@@ -215,9 +215,21 @@ def load_memory_index(con: Any) -> MemoryIndex:
     officers = con.sql(OFFICER_SELECT).to_arrow_table().to_pydict()
     decisions = {
         (row[0], row[1]): ReviewDecision(*row[2:])
-        for row in con.execute(DECISION_SELECT + LATEST_DECISION).fetchall()
+        for row in (
+            con.execute(DECISION_SELECT + LATEST_DECISION).fetchall()
+            if has_table(con, "decisions")
+            else ()
+        )
     }
     return MemoryIndex(entries, officers, decisions)
+
+
+def has_table(con: Any, name: str) -> bool:
+    """Whether the store has table ``name`` (a store written by an older version may not)."""
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 class StoreLookup:
@@ -225,6 +237,7 @@ class StoreLookup:
 
     def __init__(self, con: Any) -> None:
         self.con = con
+        self._has_decisions = has_table(con, "decisions")
 
     def _entries(self, where: str, params: list[Any]) -> list[Entry]:
         rows = self.con.execute(f"{ENTRY_SELECT} WHERE {where}", params).fetchall()
@@ -250,6 +263,8 @@ class StoreLookup:
         return self._entries("debtor_type = 'person' AND name_key = $1", [name_key])
 
     def decision(self, subject_key: str, entry_id: str) -> ReviewDecision | None:
+        if not self._has_decisions:
+            return None
         rows = self.con.execute(
             DECISION_SELECT + " AND subject_key = $1 AND entry_id = $2" + LATEST_DECISION,
             [subject_key, entry_id],

@@ -13,15 +13,20 @@ import hashlib
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
-import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from blacklist_match import schema as S
 from blacklist_match.errors import RuleError
 from blacklist_match.resources import shipped_dir
+from blacklist_match.util import LazyModule
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")
 
 CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,63}$"
 RULE_ID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"

@@ -13,17 +13,23 @@ zero-width spaces), hyphens and similar dashes, and upper-cases the result.
 >>> is_placeholder(compact('暂无')), is_placeholder(compact('--')), is_placeholder('600563165')
 (True, True, False)
 
-The vectorised twin :func:`compact_expr` cleans ASCII values with column operations and
-sends only the (rare) values with non-ASCII characters through :func:`compact`, so both
-paths give exactly the same text for every input.
+The vectorised twin :func:`compact_expr` leaves values made only of ``0-9A-Z*`` as they
+are (cleaning cannot change them), cleans values made of ASCII, full-width forms,
+CJK ideographs and the removed characters with column operations (for these characters
+NFKC is a fixed one-to-one mapping, checked character by character in the tests), and
+sends only the values with any other character through :func:`compact`, so both paths
+give exactly the same text for every input. Polars is imported only by the vectorised
+functions, so the scalar ones stay cheap to import.
 """
 
 from __future__ import annotations
 
+import string
 import unicodedata
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 DASHES: Final = "-‐‑‒–—―−﹣－⁃"
 """Hyphen-like characters removed by cleaning (NFKC already folds the full-width forms)."""
@@ -36,19 +42,43 @@ PLACEHOLDERS: Final = frozenset(
 )
 """Cleaned values that mean "no identifier given"."""
 
+PLACEHOLDER_PUNCTUATION: Final = "/\\.*_?,;:"
 PLACEHOLDER_PUNCTUATION_RE: Final = r"^[/\\.*_?,;:]*$"
 """A value made only of these characters (e.g. ``/``, ``***``) is also a placeholder."""
-
-_ASCII_REMOVABLE_RE: Final = r"[\t\n\x0b\x0c\r\x1c-\x1f \-]"
-"""The ASCII characters :func:`compact` removes (``str.isspace`` on ASCII, and ``-``)."""
-
-_NON_ASCII_RE: Final = r"[^\x00-\x7f]"
-
 
 _DELETE: Final = dict.fromkeys(
     [cp for cp in range(0x3001) if chr(cp).isspace()] + [ord(ch) for ch in DASHES + INVISIBLES]
 )  # U+3000 is the last code point for which str.isspace() holds
 """``str.translate`` table deleting every whitespace character, dash and invisible."""
+
+_CLEAN_RE: Final = r"[^0-9A-Z*]"
+"""A value without a match is already clean: :func:`compact` returns it unchanged."""
+
+FULL_WIDTH: Final = {chr(cp + 0xFEE0): chr(cp) for cp in range(0x21, 0x7F)}
+"""Full-width forms U+FF01-U+FF5E and the ASCII character NFKC maps each to."""
+
+CJK_IDEOGRAPHS: Final = ("\u4e00", "\u9fff")
+"""The CJK Unified Ideographs block: NFKC and upper-casing leave these characters alone."""
+
+
+def _escape(ch: str) -> str:
+    return f"\\x{{{ord(ch):X}}}"
+
+
+_COLUMNAR_MAP: Final = {
+    **{chr(cp): "" for cp in _DELETE},
+    **{ch: ch.upper() for ch in string.ascii_lowercase},
+    **{wide: narrow.upper() for wide, narrow in FULL_WIDTH.items() if ord(wide) not in _DELETE},
+}
+"""What :func:`compact` makes of each character it changes in a value made only of ASCII,
+full-width forms, CJK ideographs and removed characters (NFKC, delete, upper-case)."""
+
+_ODD_RE: Final = (
+    "[^\\x00-\\x7F"
+    + "".join(_escape(ch) for ch in sorted(_COLUMNAR_MAP) if ord(ch) > 0x7F)
+    + f"{_escape(CJK_IDEOGRAPHS[0])}-{_escape(CJK_IDEOGRAPHS[1])}]"
+)
+"""A character outside the columnar path: such values are cleaned by :func:`compact`."""
 
 
 def compact(text: Any) -> str:
@@ -62,29 +92,37 @@ def is_placeholder(compacted: str) -> bool:
     """Whether an already compacted value is a placeholder such as ``暂无`` or ``--``."""
     if compacted in PLACEHOLDERS:
         return True
-    return all(ch in "/\\.*_?,;:" for ch in compacted)
+    return all(ch in PLACEHOLDER_PUNCTUATION for ch in compacted)
+
+
+def _compact_columnar(values: pl.Series) -> pl.Series:
+    """:func:`compact` of values made of ASCII and the characters of ``_COLUMNAR_MAP``/CJK."""
+    return values.str.replace_many(_COLUMNAR_MAP)
 
 
 def _compact_series(values: pl.Series) -> pl.Series:
-    """Series form of :func:`compact`: column operations for ASCII, the scalar otherwise."""
-    originals = values.cast(pl.String).fill_null("")
-    values = originals.clone()  # scatter works in place
-    removable = values.str.contains(_ASCII_REMOVABLE_RE)
-    if removable.any():
-        positions = removable.arg_true()
-        stripped = values.gather(positions).str.replace_all(_ASCII_REMOVABLE_RE, "")
-        values = values.scatter(positions, stripped)
-    cleaned = values.str.to_uppercase()
-    non_ascii = values.str.contains(_NON_ASCII_RE)
-    if non_ascii.any():
-        positions = non_ascii.arg_true()
-        fixed = [compact(v) for v in originals.gather(positions).to_list()]
-        cleaned = cleaned.scatter(positions, pl.Series(fixed, dtype=pl.String))
-    return cleaned
+    """Series form of :func:`compact` (see the module docstring); never null."""
+    import polars as pl
+
+    values = values.cast(pl.String)
+    dirty = values.str.contains(_CLEAN_RE).fill_null(True)
+    if not dirty.any():
+        return values
+    positions = dirty.arg_true()
+    originals = values.gather(positions).fill_null("")
+    cleaned = _compact_columnar(originals)
+    odd = originals.str.contains(_ODD_RE)
+    if odd.any():
+        odd_positions = odd.arg_true()
+        fixed = [compact(v) for v in originals.gather(odd_positions).to_list()]
+        cleaned = cleaned.scatter(odd_positions, pl.Series(fixed, dtype=pl.String))
+    return values.scatter(positions, cleaned)
 
 
 def compact_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised :func:`compact`: a String expression, ``''`` for null, never null."""
+    import polars as pl
+
     return expr.cast(pl.String).map_batches(
         _compact_series, return_dtype=pl.String, is_elementwise=True
     )
