@@ -9,8 +9,9 @@ and checks every record here, and the flags must agree exactly.
 
 from __future__ import annotations
 
-import re
+import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import date
 from datetime import date as date_type
@@ -29,25 +30,14 @@ from blacklist_match.lookup import (
     StoreLookup,
     load_memory_index,
 )
-from blacklist_match.match.evidence import EVIDENCE_ZH
+from blacklist_match.match.evidence import EVIDENCE_ZH, ROLE_ZH
 from blacklist_match.rules import TIER_RANK, Rule, RulePack
 from blacklist_match.scalar_match import Candidate, Keys, subject_key, subject_keys
 from blacklist_match.scalar_match import candidates as candidates_of
 
-AGE_TOLERANCE_YEARS: Final = 1
-FULL_PERSON_KINDS: Final = frozenset({"resident_id", "residence_permit", "foreign_pr"})
-MASKED: Final = "masked_resident_id"
-ROLE_ZH: Final = {
-    S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
-    S.Role.MAIN_PERSON_IN_CHARGE.value: "主要负责人",
-    S.Role.ACTUAL_CONTROLLER.value: "实际控制人",
-    S.Role.DIRECTLY_RESPONSIBLE.value: "影响债务履行的直接责任人员",
-    S.Role.DIRECTOR.value: "董事",
-    S.Role.SUPERVISOR.value: "监事",
-    S.Role.SENIOR_MANAGER.value: "高级管理人员",
-}
+log = logging.getLogger(__name__)
+
 REVIEW_ONLY: Final = frozenset(t.value for t in S.REVIEW_ONLY_TIERS)
-_RAW_SEPARATORS: Final = re.compile(r"[\s-]")
 
 
 class Flag(BaseModel):
@@ -167,11 +157,22 @@ class Screener:
     (for example after an ingest) and swaps it in atomically.
     """
 
-    def __init__(self, lookup: Lookup, rules: RulePack, *, source: Any = None) -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        rules: RulePack,
+        *,
+        source: Any = None,
+        auto_refresh: float | None = None,
+    ) -> None:
         self._lookup = lookup
         self.rules = rules
         self._source = source
         self._lock = threading.Lock()
+        self._auto_refresh = auto_refresh
+        self._last_look = time.monotonic()
+        self._seen_version = self._store_version()
+        self._rebuilding = False
         self._rules_by_type: dict[str, list[Rule]] = {}
         for rule in rules.rules:
             self._rules_by_type.setdefault(rule.record_type, []).append(rule)
@@ -183,8 +184,15 @@ class Screener:
         *,
         rules: Sequence[str | Path] = (),
         in_memory: bool = True,
+        auto_refresh: float | None = 1.0,
     ) -> Screener:
-        """Open the store at ``db``; with ``in_memory`` (default) build the index once."""
+        """Open the store at ``db``; with ``in_memory`` (default) build the index once.
+
+        With ``auto_refresh`` (seconds), a check notices at most that long after a write that
+        the store changed, rebuilds the index in a background thread and swaps it in: until
+        then checks are answered from the previous committed state, never blocked. ``None``
+        turns it off (call :meth:`refresh` yourself).
+        """
         from blacklist_match.store import Store
 
         pack = RulePack.load(*rules)
@@ -194,7 +202,7 @@ class Screener:
                 index = load_memory_index(store.con)
             finally:
                 store.close()
-            return cls(index, pack, source=Path(store.path))
+            return cls(index, pack, source=Path(store.path), auto_refresh=auto_refresh)
         return cls(StoreLookup(store.con), pack, source=store)
 
     @classmethod
@@ -224,10 +232,48 @@ class Screener:
             return
         from blacklist_match.store import Store
 
+        version = self._store_version()
         with Store.open(self._source, read_only=True) as store:
             index = load_memory_index(store.con)
         with self._lock:
             self._lookup = index
+            self._seen_version = version
+
+    def _store_version(self) -> tuple[int, ...] | None:
+        """Modification stamps of the store file and its read-only copy."""
+        if not isinstance(self._source, Path):
+            return None
+        from blacklist_match.db import snapshot_path
+
+        stamps = []
+        for path in (self._source, snapshot_path(self._source)):
+            try:
+                stamps.append(path.stat().st_mtime_ns)
+            except OSError:
+                stamps.append(0)
+        return tuple(stamps)
+
+    def _maybe_refresh(self) -> None:
+        """At most every ``auto_refresh`` seconds: if the store changed, rebuild in the
+        background (one rebuild at a time) while checks go on against the current index."""
+        now = time.monotonic()
+        if self._auto_refresh is None or now - self._last_look < self._auto_refresh:
+            return
+        self._last_look = now
+        with self._lock:
+            if self._rebuilding or self._store_version() == self._seen_version:
+                return
+            self._rebuilding = True
+
+        def rebuild() -> None:
+            try:
+                self.refresh()
+            except Exception:  # the writer may hold the lock: keep the old index, try later
+                log.warning("could not refresh the index; answering from the previous state")
+            finally:
+                self._rebuilding = False
+
+        threading.Thread(target=rebuild, name="blacklist-match-refresh", daemon=True).start()
 
     @property
     def index(self) -> Lookup:
@@ -285,6 +331,7 @@ class Screener:
         """Which listings apply to this subject on ``date`` (today by default), and with
         ``action`` (``record_type`` or ``record_type/sub_type``) which restrictions."""
 
+        self._maybe_refresh()
         on = date or date_type.today()
         lookup = self._lookup
         if subject_type not in (None, "person", "entity"):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from blacklist_match import schema as S
+
 EVIDENCE_ZH: Final = {
     "id_equal": "证件号码与名单所列证件号码一致",
     "id_equal_after_15_to_18": "证件号码与名单所列证件号码一致（15位旧号升位为18位后比对）",
@@ -49,3 +51,14 @@ EVIDENCE_ZH: Final = {
         "单位名称（去除组织形式和地名后）与名单所列名称相似，一方无可用单位代码（需人工核实）"
     ),
 }
+
+ROLE_ZH: Final = {
+    S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
+    S.Role.MAIN_PERSON_IN_CHARGE.value: "主要负责人",
+    S.Role.ACTUAL_CONTROLLER.value: "实际控制人",
+    S.Role.DIRECTLY_RESPONSIBLE.value: "影响债务履行的直接责任人员",
+    S.Role.DIRECTOR.value: "董事",
+    S.Role.SUPERVISOR.value: "监事",
+    S.Role.SENIOR_MANAGER.value: "高级管理人员",
+}
+"""Registry roles as the explanation names them."""

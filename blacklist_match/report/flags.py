@@ -7,18 +7,7 @@ from typing import Final
 import polars as pl
 
 from blacklist_match import schema as S
-from blacklist_match.match.evidence import EVIDENCE_ZH
-
-ROLE_ZH: Final = {
-    S.Role.LEGAL_REPRESENTATIVE.value: "法定代表人",
-    S.Role.MAIN_PERSON_IN_CHARGE.value: "主要负责人",
-    S.Role.ACTUAL_CONTROLLER.value: "实际控制人",
-    S.Role.DIRECTLY_RESPONSIBLE.value: "影响债务履行的直接责任人员",
-    S.Role.DIRECTOR.value: "董事",
-    S.Role.SUPERVISOR.value: "监事",
-    S.Role.SENIOR_MANAGER.value: "高级管理人员",
-}
-
+from blacklist_match.match.evidence import EVIDENCE_ZH, ROLE_ZH
 
 _MASKED_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
 
