@@ -486,3 +486,30 @@ def test_a_user_rules_folder_flags_what_the_shipped_pack_does_not(tmp_path: Path
     pack = RulePack.load(_write(tmp_path / "rules", GOOD_RULE))
     flags = screen_files([court_list], [records], rules=pack).flags
     assert flags.select(S.RULE_ID, S.ACTION).rows() == [("LOCAL-01", "block")]
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        (
+            "min_tier: name_only",
+            "min_tier: name_only\n    conditions: {amount_at_least: \"__import__('os').system('id')\"}",
+            "conditions.amount_at_least",
+        ),
+        (
+            "category: high_consumption\nrules:",
+            "category: high_consumption\ninclude: ../../../etc/passwd\nrules:",
+            "unknown key 'include'",
+        ),
+        ("    basis:", "    when: \"record_type == 'x' or 1=1\"\n    basis:", "unknown key 'when'"),
+        ("id: LOCAL-01", 'id: "LOCAL-01; DROP TABLE records"', "field id"),
+    ],
+    ids=["python-expression", "path-traversal-include", "expression-key", "sql-in-id"],
+)
+def test_injection_attempts_are_refused_with_a_message(
+    tmp_path: Path, replace: str, by: str, message: str
+) -> None:
+    folder = _write(tmp_path / "rules", GOOD_RULE.replace(replace, by, 1))
+    with pytest.raises(RulePackError) as caught:
+        RulePack.load(folder)
+    assert message in str(caught.value)

@@ -157,3 +157,45 @@ def test_check_command_exit_codes(
     assert done.returncode == code, done.stderr
     assert text in done.stdout + done.stderr
     assert "197801010028" not in done.stdout
+
+
+def test_the_library_sees_a_removal_without_being_told(tmp_path: Path, list_csv: Path) -> None:
+    import time
+
+    db = tmp_path / "auto.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    screener = Screener.open(db, auto_refresh=0.05)
+    assert screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+    removals = tmp_path / "removals.csv"
+    removals.write_text("case_no,removed_on\n(2018)京0105执55号,2023-06-01\n", encoding="utf-8")
+    with Store.open(db) as store:
+        store.ingest_removals(removals)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted:
+            break
+        time.sleep(0.05)
+    assert not screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+
+
+def test_checks_go_on_while_another_process_writes(tmp_path: Path, list_csv: Path) -> None:
+    db = tmp_path / "busy.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    screener = Screener.open(db, auto_refresh=0.01)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(60)", str(db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        for _ in range(200):
+            assert screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+        reopened = Screener.open(db)  # from the last committed copy
+        assert reopened.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,79 @@
+"""Issue 3: load 1,000,000 court-list rows from a GB18030 CSV into a new store.
+
+Baseline, in the same run: DuckDB's own ``read_csv`` of the same rows into a plain table.
+DuckDB 2.0 reads GB18030 only through its ``encodings`` extension, which must be
+downloaded (this machine has no network), so the baseline reads the same rows in UTF-8;
+the engine reads the GB18030 file. Peak memory is the process's maximum resident size.
+
+Usage: ``python benchmarks/bench_ingest.py [--rows 1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).parent))
+import scale_data
+
+from blacklist_match.store import Store
+from blacklist_match.synth import LIST_LABEL_OF
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    folder = scale_data.CACHE / f"ingest_{args.rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    gb18030, utf8 = folder / "list_gb18030.csv", folder / "list_utf8.csv"
+    if not gb18030.is_file():
+        frame, _ids, _names, _codes = scale_data.court_list(args.rows, seed=4)
+        labelled = frame.rename({v: k for k, v in LIST_LABEL_OF.items() if v in frame.columns})
+        text = labelled.write_csv()
+        utf8.write_text(text, encoding="utf-8")
+        gb18030.write_bytes(text.encode("gb18030"))
+    size = gb18030.stat().st_size / 1e6
+
+    started = time.perf_counter()
+    with duckdb.connect(str(folder / "baseline.duckdb")) as con:
+        con.execute(
+            "CREATE OR REPLACE TABLE list AS SELECT * FROM read_csv(?, all_varchar=true)",
+            [str(utf8)],
+        )
+        baseline_rows = con.execute("SELECT count(*) FROM list").fetchall()[0][0]
+    baseline = time.perf_counter() - started
+
+    target = folder / "store.duckdb"
+    target.unlink(missing_ok=True)
+    Path(f"{target}.readonly").unlink(missing_ok=True)
+    started = time.perf_counter()
+    with Store.open(target) as store:
+        report = store.ingest_list(gb18030)
+    engine = time.perf_counter() - started
+
+    print(f"{args.rows:,} list rows, GB18030 CSV of {size:.0f} MB")
+    print(
+        f"  DuckDB read_csv (UTF-8 copy) into a table: {baseline:6.2f} s ({baseline_rows:,} rows)"
+    )
+    print(
+        f"  blacklist-match ingest list (GB18030):     {engine:6.2f} s "
+        f"({report.loaded:,} loaded, {report.quarantined} quarantined)"
+    )
+    print(
+        f"  ratio {engine / baseline:.1f}x; rows/s {args.rows / engine:,.0f}; "
+        f"peak memory {peak_mib():,.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
