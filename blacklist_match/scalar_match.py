@@ -116,7 +116,7 @@ def _age_consistent(id_norm: str, entry: Entry) -> bool:
 
 def _exact_id(k: Keys, lookup: Lookup) -> list[Candidate]:
     found = []
-    keys = []
+    keys: list[tuple[str, str | None]] = []
     if k.id_norm is not None and k.id_kind != MASKED:
         keys.append((k.id_norm, k.id_kind))
     if k.id_alt_norm is not None:

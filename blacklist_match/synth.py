@@ -536,7 +536,7 @@ def build_scenario(
                 raise TypeError(type(subject))
             shown, name = subject.id18, subject.name
             form = rng.random()
-            officer = any(r.startswith("officer") for _, r in relations)
+            is_officer = any(r.startswith("officer") for _, r in relations)
             if form < 0.08 and subject.id15:
                 shown = subject.id15
                 tags.append("id15")
@@ -546,10 +546,10 @@ def build_scenario(
             elif form < 0.16:
                 shown = shown.lower() if shown.endswith("X") else f"{shown[:6]} {shown[6:]}"
                 tags.append("id_format")
-            elif form < 0.22 and not officer:
+            elif form < 0.22 and not is_officer:
                 shown, id_form = _typo(subject.id18, rng), "typo"
                 tags.append("typo_id")
-            elif form < 0.27 and not officer:
+            elif form < 0.27 and not is_officer:
                 shown, id_form = "", "none"
                 tags.append("no_id")
             if rng.random() < 0.06:

@@ -99,8 +99,8 @@ def review_load(
     except BlacklistMatchError as error:
         raise fail(error) from None
     typer.echo(f"{file}: {recorded} decisions recorded, {len(errors)} rows refused")
-    for error in errors:
-        typer.echo(f"  {error}", err=True)
+    for refused in errors:
+        typer.echo(f"  {refused}", err=True)
     if errors:
         raise typer.Exit(1)
 
