@@ -10,6 +10,11 @@ from typing import Final
 
 SCHEMA_VERSION: Final = 1
 
+# The big tables (list_entries, records, officers) carry no PRIMARY KEY: DuckDB maintains an
+# index for it on every insert, which made a million-row load several times slower. Their
+# keys (entry_id + listed_from, record_id, link_id) stay unique because every load dedupes
+# its staged rows and inserts only keys the table does not hold (store.py).
+
 RUNS_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
@@ -84,8 +89,7 @@ DDL: Final = (
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
-        changed_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (entry_id, listed_from)
+        changed_at TIMESTAMP NOT NULL
     )
     """,
     """
@@ -106,7 +110,7 @@ DDL: Final = (
     """,
     """
     CREATE TABLE IF NOT EXISTS officers (
-        link_id VARCHAR PRIMARY KEY,
+        link_id VARCHAR NOT NULL,
         entity_id VARCHAR NOT NULL,
         entity_name VARCHAR,
         person_name VARCHAR,
@@ -128,7 +132,7 @@ DDL: Final = (
     """,
     """
     CREATE TABLE IF NOT EXISTS records (
-        record_id VARCHAR PRIMARY KEY,
+        record_id VARCHAR NOT NULL,
         agency VARCHAR,
         record_type VARCHAR NOT NULL,
         sub_type VARCHAR,
