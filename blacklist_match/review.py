@@ -67,11 +67,15 @@ def flag_key_expr() -> pl.Expr:
 
 
 def _latest_states(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The last event of every flag reported now, and of every flag still open."""
     return query_frame(
         con,
         "SELECT flag_key, status AS previous_status, record_id AS previous_record_id, "
-        "entry_id AS previous_entry_id, row_json FROM flag_events "
-        "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1",
+        "entry_id AS previous_entry_id, subject_key AS previous_subject_key, row_json "
+        "FROM flag_events "
+        "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1 "
+        "AND (status IN ('new', 'open') "
+        "     OR flag_key IN (SELECT flag_key FROM reported_flags))",
     )
 
 
@@ -119,15 +123,26 @@ def apply_review_state(
     full run); ``changed_entries`` the entries screened against them since the last run.
     A flag whose entry has ended by ``today`` is retracted if it was open, else dropped.
     """
-    subjects = query_frame(con, f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records")
-    listing = query_frame(
-        con, "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries"
-    )
-    latest = _latest_states(con)
+    keyed = flags.with_columns(flag_key_expr().alias(FLAG_KEY))
+    con.register("reported_flags", keyed.select(S.RECORD_ID, S.ENTRY_ID, S.LISTED_FROM, FLAG_KEY))
+    try:
+        subjects = query_frame(
+            con,
+            f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
+            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
+        )
+        listing = query_frame(
+            con,
+            "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "
+            "SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags) "
+            "USING (entry_id, listed_from)",
+        )
+        latest = _latest_states(con)
+    finally:
+        con.unregister("reported_flags")
     decisions = _latest_decisions(con)
     current = (
-        flags.with_columns(flag_key_expr().alias(FLAG_KEY))
-        .join(subjects, on=S.RECORD_ID, how="left")
+        keyed.join(subjects, on=S.RECORD_ID, how="left")
         .join(listing, on=[S.ENTRY_ID, S.LISTED_FROM], how="left")
         .join(latest.select(FLAG_KEY, "previous_status"), on=FLAG_KEY, how="left")
         .join(decisions, on=[SUBJECT_KEY, S.ENTRY_ID], how="left")
@@ -175,7 +190,7 @@ def apply_review_state(
     retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
         pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
     )
-    retracted = retracted.join(subjects, on=S.RECORD_ID, how="left")
+    retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
     columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
     return pl.concat(
         [current.select(columns), retracted.select(columns)], how="vertical_relaxed"
