@@ -47,10 +47,10 @@ characters unassigned in the older one could normalise differently.)
 from __future__ import annotations
 
 import functools
-from importlib import resources
 import re
 import unicodedata
 from collections.abc import Callable
+from importlib import resources
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from blacklist_match.regions import region_names
