@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import DamerauLevenshtein
-
 from blacklist_match.lookup import CORE_PREFIX, Entry, Lookup, Officer
 from blacklist_match.match import scores
 from blacklist_match.rules import TIER_RANK
@@ -260,6 +257,8 @@ def _typo_text(raw: str | None) -> str | None:
 
 
 def _one_edit(left: str, right: str) -> bool:
+    from rapidfuzz.distance import DamerauLevenshtein  # only when a typo is in play
+
     return DamerauLevenshtein.distance(left, right) <= scores.MAX_ID_EDITS
 
 
@@ -345,6 +344,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
             continue
         if abs(len(core) - len(other)) > gap * (len(core) + len(other)):
             continue
+        from rapidfuzz import fuzz  # only when a company name is compared
+
         ratio = fuzz.ratio(core, other)
         if ratio >= scores.COMPANY_RATIO_THRESHOLD:
             evidence = (
