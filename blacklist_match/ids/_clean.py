@@ -81,11 +81,32 @@ _ODD_RE: Final = (
 """A character outside the columnar path: such values are cleaned by :func:`compact`."""
 
 
+def _clean_once(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_DELETE).upper()
+
+
 def compact(text: Any) -> str:
-    """Clean ``text`` for validation; ``None`` becomes ``''``. Never raises."""
+    """Clean ``text`` for validation; ``None`` becomes ``''``. Never raises.
+
+    Cleaning is idempotent (the codecs clean again what :func:`.classify.classify` has
+    cleaned): removing a space can put a combining mark next to a letter (``A¯`` is
+    ``A`` + space + U+0304 after NFKC) and upper-casing can decompose, so non-ASCII results
+    are cleaned again until nothing changes.
+
+    >>> compact('A¯'), compact(compact('A¯')) == compact('A¯')
+    ('Ā', True)
+    """
     if text is None:
         return ""
-    return unicodedata.normalize("NFKC", str(text)).translate(_DELETE).upper()
+    cleaned = _clean_once(str(text))
+    if cleaned.isascii():
+        return cleaned
+    for _ in range(8):  # a fixed point comes after one or two more rounds
+        again = _clean_once(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
 
 
 def is_placeholder(compacted: str) -> bool:

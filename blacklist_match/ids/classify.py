@@ -37,9 +37,7 @@ Classification(kind=<IdKind.USCC: 'uscc'>, value='91110000600037341L', problem=N
 from __future__ import annotations
 
 import re
-from typing import Final, NamedTuple
-
-import polars as pl
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from blacklist_match.errors import (
     InvalidChecksum,
@@ -60,6 +58,9 @@ from blacklist_match.ids import (
     uscc,
 )
 from blacklist_match.schema import IdKind
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PROBLEM_CODES: Final[dict[type[InvalidIdentifier], str]] = {
     InvalidLength: "length",
@@ -238,10 +239,13 @@ def classify_expr(expr: pl.Expr, subject_type: pl.Expr | str | None = None) -> p
     The work is done by :func:`._frame.classify_series` on whole columns (one call per
     batch), which only runs each check on the rows whose shape needs it.
 
+    >>> import polars as pl
     >>> frame = pl.DataFrame({"id": ["60056316-5", "411702700422319", None]})
     >>> frame.select(classify_expr(pl.col("id"))).unnest("id").rows()
     [('org_code', '600563165', None, None, None), ('resident_id', '41170219700422319X', None, None, None), ('unknown', None, 'empty', None, None)]
     """  # noqa: E501
+    import polars as pl
+
     from blacklist_match.ids import _frame
 
     if subject_type is None:
@@ -264,6 +268,8 @@ def classify_expr(expr: pl.Expr, subject_type: pl.Expr | str | None = None) -> p
 
 def crosswalk_key_expr(kind_expr: pl.Expr, norm_expr: pl.Expr) -> pl.Expr:
     """Vectorised :func:`crosswalk_key`: the organisation code of a USCC or org code."""
+    import polars as pl
+
     return (
         pl.when(kind_expr == IdKind.USCC.value)
         .then(norm_expr.str.slice(8, 9))
@@ -276,6 +282,8 @@ def crosswalk_key_expr(kind_expr: pl.Expr, norm_expr: pl.Expr) -> pl.Expr:
 def mask_key_expr(kind_expr: pl.Expr, norm_expr: pl.Expr) -> pl.Expr:
     """Vectorised :func:`mask_key`: the 14-character blocking key shared by a full person
     ID and every mask it is compatible with."""
+    import polars as pl
+
     kinds = [kind.value for kind in (*_MASK_KEY_KINDS, IdKind.MASKED_RESIDENT_ID)]
     return (
         pl.when(kind_expr.is_in(kinds) & (norm_expr.str.len_chars() == 18))

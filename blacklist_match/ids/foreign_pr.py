@@ -29,13 +29,14 @@ False
 from __future__ import annotations
 
 import re
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from blacklist_match.errors import InvalidFormat, InvalidLength
-from blacklist_match.ids import _clean
-from blacklist_match.ids.resident_id import calc_check_digit, check_person18, person18_problem_expr
+from blacklist_match.ids import _clean, _codes
+from blacklist_match.ids.resident_id import calc_check_digit, check_person18, person18_problem_code
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "calc_check_digit",
@@ -89,22 +90,31 @@ def format(text: object) -> str:
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
 
-def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    import polars as pl
+
     length = number.str.len_chars()
     return (
         pl.when(length == 15)
         .then(
             pl.when(number.str.contains(_OLD_RE_EXPR))
-            .then(pl.lit(None, dtype=pl.String))
-            .otherwise(pl.lit("format"))
+            .then(_codes.no_problem())
+            .otherwise(_codes.problem("format"))
         )
         .when(length != 18)
-        .then(pl.lit("length"))
-        .otherwise(person18_problem_expr(number, number.str.slice(0, 1) == "9"))
+        .then(_codes.problem("length"))
+        .otherwise(person18_problem_code(number, number.str.slice(0, 1) == "9"))
     )
+
+
+def problem_expr(number: pl.Expr) -> pl.Expr:
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical value of a compacted expression, null when invalid."""
-    return pl.when(problem_expr(number).is_null()).then(number)
+    import polars as pl
+
+    return pl.when(problem_code_expr(number).is_null()).then(number)

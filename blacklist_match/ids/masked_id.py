@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Final, NamedTuple
-
-import polars as pl
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from blacklist_match.errors import InvalidDate, InvalidFormat, InvalidLength
-from blacklist_match.ids import _clean, foreign_pr, residence_permit, resident_id
+from blacklist_match.ids import _clean, _codes, foreign_pr, residence_permit, resident_id
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MASK_RE_EXPR: Final = r"^[0-9]{6}(19|20)[0-9]{2}\*{4}[0-9]{3}[0-9X]$"
 MASK19_RE_EXPR: Final = r"^[0-9]{6}(19|20)[0-9]{2}[01]\*{4}[0-9]{3}[0-9X]$"
@@ -163,33 +164,44 @@ def is_compatible(
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
 
-def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    import polars as pl
+
     length = number.str.len_chars()
     return (
         pl.when(~length.is_in([18, 19]))
-        .then(pl.lit("length"))
+        .then(_codes.problem("length"))
         .when(
             pl.when(length == 18)
             .then(number.str.contains(MASK_RE_EXPR))
             .otherwise(number.str.contains(MASK19_RE_EXPR))
             .not_()
         )
-        .then(pl.lit("format"))
+        .then(_codes.problem("format"))
         .when(number.str.slice(6, 4).str.to_integer(strict=False) > date.today().year)
-        .then(pl.lit("date"))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .then(_codes.problem("date"))
+        .otherwise(_codes.no_problem())
     )
+
+
+def problem_expr(number: pl.Expr) -> pl.Expr:
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical 18-character mask of a compacted expression, null when invalid."""
+    import polars as pl
+
     mask18 = pl.concat_str([number.str.slice(0, 10), number.str.slice(-8, 8)])
-    return pl.when(problem_expr(number).is_null()).then(mask18)
+    return pl.when(problem_code_expr(number).is_null()).then(mask18)
 
 
 def full_person_id_expr(number: pl.Expr) -> pl.Expr:
     """Vectorised :func:`full_person_id` over a compacted expression."""
+    import polars as pl
+
     return pl.coalesce(
         resident_id.canonical_expr(number),
         residence_permit.canonical_expr(number),
@@ -208,10 +220,12 @@ def compatible_expr(
     ``published_on_expr`` must be a Date expression; the age is only checked on rows
     where both it and ``age_expr`` are not null.
     """
+    import polars as pl
+
     mask = _clean.compact_expr(mask_expr)
     full = full_person_id_expr(_clean.compact_expr(full_id_expr))
     visible_equal = (
-        problem_expr(mask).is_null()
+        problem_code_expr(mask).is_null()
         & (full.str.slice(0, 10) == mask.str.slice(0, 10))
         & (full.str.slice(14, 4) == mask.str.slice(-4, 4))
         & ((mask.str.len_chars() == 18) | (full.str.slice(10, 1) == mask.str.slice(10, 1)))

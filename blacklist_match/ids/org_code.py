@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from blacklist_match.errors import InvalidChecksum, InvalidFormat, InvalidLength
-from blacklist_match.ids import _clean
+from blacklist_match.ids import _clean, _codes
+
+if TYPE_CHECKING:
+    import polars as pl
 
 GB11714_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
 """Weights of the 8 body characters (2^(9-i) mod 11)."""
@@ -90,39 +91,51 @@ def format(text: object) -> str:
 
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
-_MOD11_DIGITS: Final = "0123456789A"
-_TO_BASE13: Final = {ch: _MOD11_DIGITS[i % 11] for i, ch in enumerate(GB11714_ALPHABET) if i > 9}
-"""Each letter -> a base-13 digit with the same value mod 11 (digits stay themselves)."""
+CHECK_CHARS: Final = "0123456789X0"
+"""Check character by 11 - (S mod 11): index 10 is X and 11 is 0."""
+
+
+def _check_index(number: pl.Expr, width: int, start: int) -> pl.Expr:
+    weights = (0,) * start + GB11714_WEIGHTS
+    return 11 - _codes.weighted_sum(number, width, weights, GB11714_ALPHABET) % 11
+
+
+def check_code_expr(number: pl.Expr, width: int, start: int) -> pl.Expr:
+    """Byte code (UInt8) of the check character of the 8-character body at ``start`` of a
+    ``width``-character expression (garbage if the body is not ``0-9A-Z``)."""
+    return _codes.code_of(_check_index(number, width, start), CHECK_CHARS)
 
 
 def check_char_expr(body8: pl.Expr) -> pl.Expr:
-    """GB 11714 check character of 8 body characters (null if not ``[0-9A-Z]``).
+    """GB 11714 check character of 8 body characters (null if not 8 of ``[0-9A-Z]``)."""
+    import polars as pl
 
-    The weights are 2^(9-i) mod 11 and 13 is 2 mod 11, so S = 2 * int(body', 13) mod 11
-    where body' replaces each character by a base-13 digit of equal value mod 11.
-    """
-    as_base13 = body8.str.replace_many(_TO_BASE13)
-    total = 2 * (as_base13.str.to_integer(base=13, strict=False) % 11)
-    check = 11 - total % 11
-    return check.replace_strict(
-        {i: ("0" if i == 11 else "X" if i == 10 else str(i)) for i in range(1, 12)},
-        return_dtype=pl.String,
+    check = _codes.char_of(_check_index(body8, 8, 0), CHECK_CHARS)
+    return pl.when(body8.str.contains(r"^[0-9A-Z]{8}$")).then(check)
+
+
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    import polars as pl
+
+    return (
+        pl.when(number.str.len_chars() != 9)
+        .then(_codes.problem("length"))
+        .when(~number.str.contains(_ORG_CODE_RE_EXPR))
+        .then(_codes.problem("format"))
+        .when(check_code_expr(number, 9, 0) != _codes.code_at(number, 9, 8))
+        .then(_codes.problem("checksum"))
+        .otherwise(_codes.no_problem())
     )
 
 
 def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
-    return (
-        pl.when(number.str.len_chars() != 9)
-        .then(pl.lit("length"))
-        .when(~number.str.contains(_ORG_CODE_RE_EXPR))
-        .then(pl.lit("format"))
-        .when(check_char_expr(number.str.slice(0, 8)) != number.str.slice(8, 1))
-        .then(pl.lit("checksum"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical value of a compacted expression, null when invalid."""
-    return pl.when(problem_expr(number).is_null()).then(number)
+    import polars as pl
+
+    return pl.when(problem_code_expr(number).is_null()).then(number)

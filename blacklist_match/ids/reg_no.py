@@ -21,12 +21,13 @@ False
 from __future__ import annotations
 
 import re
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from blacklist_match.errors import InvalidChecksum, InvalidFormat, InvalidLength
-from blacklist_match.ids import _clean
+from blacklist_match.ids import _clean, _codes
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _REG_NO_RE: Final = re.compile(r"[0-9]{15}")
 _REG_NO_RE_EXPR: Final = r"^[0-9]{15}$"
@@ -76,30 +77,49 @@ def format(text: object) -> str:
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
 
-def check_digit_expr(number: pl.Expr) -> pl.Expr:
-    """MOD 11,10 check digit (Int64) of the first 14 digits, computed on integers."""
-    body = number.str.slice(0, 14).str.to_integer(strict=False)
-    product: pl.Expr = pl.lit(10, dtype=pl.Int64)
-    for position in range(14):
-        digit = (body // 10 ** (13 - position)) % 10
+def _check_digit(digits: list[pl.Expr]) -> pl.Expr:
+    """MOD 11,10 over digit expressions (Int32), computed column-wise."""
+    import polars as pl
+
+    product = pl.lit(10, dtype=pl.Int32)
+    for digit in digits:
         total = (digit + product - 1) % 10 + 1  # (d + p) mod 10, 0 read as 10
         product = (2 * total) % 11
     return (11 - product) % 10
 
 
-def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
+def check_digit_expr(number: pl.Expr) -> pl.Expr:
+    """MOD 11,10 check digit (Int32) of the first 14 digits (null if not 14 digits)."""
+    import polars as pl
+
+    body = number.str.slice(0, 14)
+    check = _check_digit(_codes.digits(body, 14, range(14)))
+    return pl.when(body.str.contains(r"^[0-9]{14}$")).then(check)
+
+
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    import polars as pl
+
+    digits = _codes.digits(number, 15, range(15))
     return (
         pl.when(number.str.len_chars() != 15)
-        .then(pl.lit("length"))
+        .then(_codes.problem("length"))
         .when(~number.str.contains(_REG_NO_RE_EXPR))
-        .then(pl.lit("format"))
-        .when(check_digit_expr(number) != number.str.slice(14, 1).str.to_integer(strict=False))
-        .then(pl.lit("checksum"))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .then(_codes.problem("format"))
+        .when(_check_digit(digits[:14]) != digits[14])
+        .then(_codes.problem("checksum"))
+        .otherwise(_codes.no_problem())
     )
+
+
+def problem_expr(number: pl.Expr) -> pl.Expr:
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical value of a compacted expression, null when invalid."""
-    return pl.when(problem_expr(number).is_null()).then(number)
+    import polars as pl
+
+    return pl.when(problem_code_expr(number).is_null()).then(number)

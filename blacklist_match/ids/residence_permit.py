@@ -22,17 +22,18 @@ False
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import polars as pl
-
-from blacklist_match.ids import _clean
+from blacklist_match.ids import _clean, _codes
 from blacklist_match.ids.resident_id import (
     PERMIT_PREFIXES,
     calc_check_digit,
     check_person18,
-    person18_problem_expr,
+    person18_problem_code,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "PERMIT_HOLDERS",
@@ -85,11 +86,18 @@ def holder(text: object) -> str:
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
 
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    return person18_problem_code(number, number.str.slice(0, 6).is_in(PERMIT_PREFIXES))
+
+
 def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
-    return person18_problem_expr(number, number.str.slice(0, 6).is_in(PERMIT_PREFIXES))
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical value of a compacted expression, null when invalid."""
-    return pl.when(problem_expr(number).is_null()).then(number)
+    import polars as pl
+
+    return pl.when(problem_code_expr(number).is_null()).then(number)

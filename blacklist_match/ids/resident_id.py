@@ -47,9 +47,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from blacklist_match.errors import (
     InvalidChecksum,
@@ -58,7 +56,10 @@ from blacklist_match.errors import (
     InvalidFormat,
     InvalidLength,
 )
-from blacklist_match.ids import _clean
+from blacklist_match.ids import _clean, _codes
+
+if TYPE_CHECKING:
+    import polars as pl
 
 GB11643_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 """ISO 7064 MOD 11-2 weights for positions 1-17 (2^(18-i) mod 11)."""
@@ -192,45 +193,72 @@ def region_warning(text: object) -> str | None:
 
 
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
+#
+# Digits are read as byte codes (:mod:`._codes`): the date and the MOD 11-2 sum are integer
+# arithmetic, and the check is compared as a byte code, without building strings.
+
+PERSON18_RE_EXPR: Final = r"^[0-9]{17}[0-9X]$"
+OLD15_RE_EXPR: Final = r"^[0-9]{15}$"
+
+
+def _date_ok(digits: list[pl.Expr], century: int | None = None) -> pl.Expr:
+    """Date check on digit expressions ``YYYYMMDD`` (or ``YYMMDD`` in ``century``)."""
+    if century is None:
+        year = _codes.digits_sum(digits[:4], (1000, 100, 10, 1))
+        digits = digits[4:]
+    else:
+        year = _codes.digits_sum(digits[:2], (10, 1)) + century
+        digits = digits[2:]
+    month = _codes.digits_sum(digits[:2], (10, 1))
+    day = _codes.digits_sum(digits[2:4], (10, 1))
+    return _codes.date_ok(year, month, day, EARLIEST_BIRTH_YEAR)
 
 
 def date_ok_expr(yyyymmdd: pl.Expr) -> pl.Expr:
     """Whether an 8-digit ``YYYYMMDD`` string is a real date from 1800 up to today.
 
-    Only meaningful on 8-digit strings (callers check the format first); null otherwise.
+    False for anything that is not 8 digits.
     """
-    born = yyyymmdd.str.to_date("%Y%m%d", strict=False)
-    return born.is_not_null() & (born.dt.year() >= EARLIEST_BIRTH_YEAR) & (born <= date.today())
+    import polars as pl
+
+    eight_digits = yyyymmdd.str.contains(r"^[0-9]{8}$")
+    date_ok = _date_ok(_codes.digits(yyyymmdd, 8, range(8)))
+    return pl.when(eight_digits).then(date_ok).otherwise(False)
 
 
 def check_char_expr(body17: pl.Expr) -> pl.Expr:
-    """MOD 11-2 check character of 17 digits (null if not digits).
+    """MOD 11-2 check character of 17 digits (null if not 17 digits)."""
+    import polars as pl
 
-    Uses python-stdnum's identity: the weighted sum is ``2 * int(body, 13)`` mod 11,
-    because 13 is 2 mod 11 and the weights are powers of 2.
-    """
-    value = body17.str.to_integer(base=13, strict=False)
-    index = (1 - 2 * (value % 11)) % 11  # floored modulo: 0..10 = value of the check
-    return index.replace_strict(
-        {i: ("X" if i == 10 else str(i)) for i in range(11)}, return_dtype=pl.String
+    index = _codes.weighted_sum(body17, 17, GB11643_WEIGHTS) % 11
+    check = _codes.char_of(index, GB11643_CHECK_CHARS)
+    return pl.when(body17.str.contains(r"^[0-9]{17}$")).then(check)
+
+
+def person18_problem_code(number: pl.Expr, component_ok: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`check_person18` as a problem code (see :func:`problem_code_expr`)."""
+    import polars as pl
+
+    index = _codes.weighted_sum(number, 18, GB11643_WEIGHTS) % 11
+    check = _codes.code_of(index, GB11643_CHECK_CHARS)
+    return (
+        pl.when(number.str.len_chars() != 18)
+        .then(_codes.problem("length"))
+        .when(~number.str.contains(PERSON18_RE_EXPR))
+        .then(_codes.problem("format"))
+        .when(~component_ok)
+        .then(_codes.problem("component"))
+        .when(~_date_ok(_codes.digits(number, 18, range(6, 14))))
+        .then(_codes.problem("date"))
+        .when(check != _codes.code_at(number, 18, 17))
+        .then(_codes.problem("checksum"))
+        .otherwise(_codes.no_problem())
     )
 
 
 def person18_problem_expr(number: pl.Expr, component_ok: pl.Expr) -> pl.Expr:
-    """Vectorised :func:`check_person18`: problem code or null, same order of checks."""
-    return (
-        pl.when(number.str.len_chars() != 18)
-        .then(pl.lit("length"))
-        .when(~number.str.contains(r"^[0-9]{17}[0-9X]$"))
-        .then(pl.lit("format"))
-        .when(~component_ok)
-        .then(pl.lit("component"))
-        .when(~date_ok_expr(number.str.slice(6, 8)))
-        .then(pl.lit("date"))
-        .when(check_char_expr(number.str.slice(0, 17)) != number.str.slice(17, 1))
-        .then(pl.lit("checksum"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    """Vectorised :func:`check_person18`: problem name or null, same order of checks."""
+    return _codes.problem_names(person18_problem_code(number, component_ok))
 
 
 def _resident_component_expr(number: pl.Expr) -> pl.Expr:
@@ -240,33 +268,53 @@ def _resident_component_expr(number: pl.Expr) -> pl.Expr:
 
 def upgrade_expr(number: pl.Expr) -> pl.Expr:
     """Vectorised :func:`upgrade` for 15-digit values (garbage in, garbage out)."""
-    body = pl.concat_str([number.str.slice(0, 6), pl.lit("19"), number.str.slice(6, 9)])
-    return pl.concat_str([body, check_char_expr(body)])
+    import polars as pl
+
+    # the body is AAAAAA 19 YYMMDDSSS: the inserted 1 and 9 carry weights 7 and 8
+    weights = GB11643_WEIGHTS[:6] + GB11643_WEIGHTS[8:]
+    inserted = GB11643_WEIGHTS[6] * 1 + GB11643_WEIGHTS[7] * 9
+    index = (_codes.weighted_sum(number, 15, weights) + inserted) % 11
+    check = _codes.char_of(index, GB11643_CHECK_CHARS)
+    return pl.concat_str([number.str.slice(0, 6), pl.lit("19"), number.str.slice(6, 9), check])
+
+
+def old_problem_code(number: pl.Expr) -> pl.Expr:
+    """Problem of a 15-character old resident ID (format, component, ``19YYMMDD`` date)."""
+    import polars as pl
+
+    return (
+        pl.when(~number.str.contains(OLD15_RE_EXPR))
+        .then(_codes.problem("format"))
+        .when(~_resident_component_expr(number))
+        .then(_codes.problem("component"))
+        .when(~_date_ok(_codes.digits(number, 15, range(6, 12)), century=1900))
+        .then(_codes.problem("date"))
+        .otherwise(_codes.no_problem())
+    )
+
+
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    import polars as pl
+
+    length = number.str.len_chars()
+    return (
+        pl.when(length == 15)
+        .then(old_problem_code(number))
+        .when(length != 18)
+        .then(_codes.problem("length"))
+        .otherwise(person18_problem_code(number, _resident_component_expr(number)))
+    )
 
 
 def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
-    length = number.str.len_chars()
-    old_date = pl.concat_str([pl.lit("19"), number.str.slice(6, 6)])
-    old_problem = (
-        pl.when(~number.str.contains(r"^[0-9]{15}$"))
-        .then(pl.lit("format"))
-        .when(~_resident_component_expr(number))
-        .then(pl.lit("component"))
-        .when(~date_ok_expr(old_date))
-        .then(pl.lit("date"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return (
-        pl.when(length == 15)
-        .then(old_problem)
-        .when(length != 18)
-        .then(pl.lit("length"))
-        .otherwise(person18_problem_expr(number, _resident_component_expr(number)))
-    )
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical 18-character value of a compacted expression, null when invalid."""
+    import polars as pl
+
     value = pl.when(number.str.len_chars() == 15).then(upgrade_expr(number)).otherwise(number)
-    return pl.when(problem_expr(number).is_null()).then(value)
+    return pl.when(problem_code_expr(number).is_null()).then(value)

@@ -42,9 +42,7 @@ blacklist_match.errors.InvalidChecksum: check character is 7, expected 5
 from __future__ import annotations
 
 import re
-from typing import Final
-
-import polars as pl
+from typing import TYPE_CHECKING, Final
 
 from blacklist_match.errors import (
     InvalidChecksum,
@@ -52,7 +50,10 @@ from blacklist_match.errors import (
     InvalidFormat,
     InvalidLength,
 )
-from blacklist_match.ids import _clean, org_code
+from blacklist_match.ids import _clean, _codes, org_code
+
+if TYPE_CHECKING:
+    import polars as pl
 
 GB32100_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """The 31 code symbols; a symbol's value is its index."""
@@ -132,49 +133,89 @@ def format(text: object) -> str:
 
 # --- vectorised twins: the argument is an already compacted expression (``_clean``) ------
 
-_BASE34: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWX"
-_TO_BASE34: Final = {ch: _BASE34[i] for i, ch in enumerate(GB32100_ALPHABET) if ch != _BASE34[i]}
-"""Each USCC symbol -> the base-34 digit with the same value (only J..Y change)."""
+
+def _check_index(number: pl.Expr, width: int) -> pl.Expr:
+    """Index in the alphabet of the check character of the first 17 characters."""
+    total = _codes.weighted_sum(number, width, GB32100_WEIGHTS, GB32100_ALPHABET)
+    return (31 - total % 31) % 31
 
 
 def check_char_expr(number: pl.Expr) -> pl.Expr:
-    """GB 32100 check character of the first 17 characters (null if not USCC symbols).
+    """GB 32100 check character of the first 17 characters (null if they are not 17 code
+    symbols), from the symbol values and the weights with integer arithmetic."""
+    import polars as pl
 
-    34 is 3 mod 31, so reading the 17 symbols reversed as a base-34 number gives the
-    weighted sum mod 31; the number is split in two parts to stay within Int64.
-    """
+    body = number.str.slice(0, 17)
+    check = _codes.char_of(_check_index(body, 17), GB32100_ALPHABET)
+    return pl.when(body.str.contains(f"^{_SYMBOL}{{17}}$")).then(check)
 
-    def as_base34_reversed(start: int, length: int) -> pl.Expr:
-        digits = number.str.slice(start, length).str.replace_many(_TO_BASE34).str.reverse()
-        return digits.str.to_integer(base=34, strict=False)
 
-    high = as_base34_reversed(8, 9)  # positions 9-17 carry weights 34^8 .. 34^16
-    low = as_base34_reversed(0, 8)  # positions 1-8 carry weights 34^0 .. 34^7
-    total = ((high % 31) * (34**8 % 31) + low) % 31
-    return ((31 - total) % 31).replace_strict(
-        dict(enumerate(GB32100_ALPHABET)), return_dtype=pl.String
+_PACK: Final = 1 << 20
+"""Both sums of :func:`symbol_sums_expr` in one Int64: the USCC one below ``_PACK``."""
+
+_SUMS_TABLE: Final = tuple(
+    GB32100_ALPHABET.index(chr(code))
+    + 155 * (org_code.GB11714_ALPHABET.index(chr(code)) - GB32100_ALPHABET.index(chr(code)))
+    if chr(code) in GB32100_ALPHABET
+    else 0
+    for code in range(256)
+)
+"""Per character code: GB 32100 value u plus 155 times (GB 11714 value - u). 155 is 0 mod
+31 and 1 mod 11, so a weighted sum of these is the GB 32100 sum mod 31 and the GB 11714
+sum (same characters) mod 11."""
+
+_SUMS_WEIGHTS: Final = tuple(
+    w + _PACK * o
+    for w, o in zip(
+        (*GB32100_WEIGHTS, 0), (0,) * 8 + org_code.GB11714_WEIGHTS + (0, 0), strict=True
     )
+)
+"""GB 32100 weights of positions 1-17, plus ``_PACK`` times the GB 11714 weights of the
+embedded organisation code body (positions 9-16)."""
+
+
+def symbol_sums_expr(number: pl.Expr) -> pl.Expr:
+    """Both weighted sums of an 18-character code in one Int64 (one table lookup): the
+    GB 32100 sum (mod 31) is ``% _PACK``, the embedded GB 11714 sum (mod 11) ``// _PACK``.
+    Garbage unless the code has the USCC format."""
+    return _codes.table_dot(number, 18, _SUMS_TABLE, _SUMS_WEIGHTS)
+
+
+def problem_code_from_sums(number: pl.Expr, sums: pl.Expr) -> pl.Expr:
+    """:func:`problem_code_expr` given ``sums`` = :func:`symbol_sums_expr` of ``number``
+    (pass a column to compute the lookup once)."""
+    import polars as pl
+
+    check = _codes.code_of((31 - (sums % _PACK) % 31) % 31, GB32100_ALPHABET)
+    embedded = _codes.code_of(11 - (sums // _PACK) % 11, org_code.CHECK_CHARS)
+    return (
+        pl.when(number.str.len_chars() != 18)
+        .then(_codes.problem("length"))
+        .when(~number.str.contains(_USCC_RE_EXPR))
+        .then(_codes.problem("format"))
+        .when(check != _codes.code_at(number, 18, 17))
+        .then(_codes.problem("checksum"))
+        .when(embedded != _codes.code_at(number, 18, 16))
+        .then(_codes.problem("component"))
+        .otherwise(_codes.no_problem())
+    )
+
+
+def problem_code_expr(number: pl.Expr) -> pl.Expr:
+    """:func:`problem_expr` as a code (UInt8 index in ``_codes.PROBLEMS``)."""
+    return problem_code_from_sums(number, symbol_sums_expr(number))
 
 
 def problem_expr(number: pl.Expr) -> pl.Expr:
-    """Problem code of :func:`validate` (null when valid) for a compacted expression."""
-    embedded_check = number.str.slice(16, 1)
-    return (
-        pl.when(number.str.len_chars() != 18)
-        .then(pl.lit("length"))
-        .when(~number.str.contains(_USCC_RE_EXPR))
-        .then(pl.lit("format"))
-        .when(check_char_expr(number) != number.str.slice(17, 1))
-        .then(pl.lit("checksum"))
-        .when(org_code.check_char_expr(number.str.slice(8, 8)) != embedded_check)
-        .then(pl.lit("component"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    """Problem name of :func:`validate` (null when valid) for a compacted expression."""
+    return _codes.problem_names(problem_code_expr(number))
 
 
 def canonical_expr(number: pl.Expr) -> pl.Expr:
     """The canonical value of a compacted expression, null when invalid."""
-    return pl.when(problem_expr(number).is_null()).then(number)
+    import polars as pl
+
+    return pl.when(problem_code_expr(number).is_null()).then(number)
 
 
 def org_code_expr(number: pl.Expr) -> pl.Expr:
