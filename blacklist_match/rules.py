@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 else:
     pl = LazyModule("polars")
 
+SAFE_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present (seven times faster than the pure-Python one): like
+``yaml.safe_load``, it builds only plain data and refuses tags that construct objects."""
 CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,63}$"
 RULE_ID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
 TIER_RANK: Final = {tier.value: rank for rank, tier in enumerate(S.TIER_ORDER)}
@@ -195,7 +198,7 @@ def _consistency_errors(rule: Rule, file: str) -> list[RuleError]:
 def _parse_file(path: Path) -> tuple[list[Rule], list[RuleError]]:
     file = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except yaml.YAMLError as error:
         return [], [RuleError(f"not a plain YAML rule file: {error}", file=file)]
     except (OSError, UnicodeDecodeError) as error:
