@@ -1,5 +1,5 @@
 """``python -m blacklist_match`` runs the command line."""
 
-from blacklist_match.cli import main
+from blacklist_match.entry import main
 
 main()

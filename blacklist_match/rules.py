@@ -33,7 +33,7 @@ SAFE_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ``yaml.safe_load``, it builds only plain data and refuses tags that construct objects."""
 CODE_PATTERN: Final = r"^[a-z][a-z0-9_]{0,63}$"
 RULE_ID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
-TIER_RANK: Final = {tier.value: rank for rank, tier in enumerate(S.TIER_ORDER)}
+TIER_RANK: Final = S.TIER_RANK
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 

@@ -16,7 +16,7 @@ from typing import Final
 
 from blacklist_match.lookup import CORE_PREFIX, Entry, Lookup, Officer
 from blacklist_match.match import scores
-from blacklist_match.rules import TIER_RANK
+from blacklist_match.schema import TIER_RANK
 
 FULL_PERSON_KINDS: Final = frozenset({"resident_id", "residence_permit", "foreign_pr"})
 ENTITY_KINDS: Final = frozenset({"uscc", "org_code", "reg_no"})

@@ -42,6 +42,9 @@ class Tier(StrEnum):
 TIER_ORDER: Final[tuple[Tier, ...]] = tuple(Tier)
 """Tiers from strongest to weakest; a rule's ``min_tier`` admits this tier and those before it."""
 
+TIER_RANK: Final = {tier.value: rank for rank, tier in enumerate(TIER_ORDER)}
+"""Tier name -> rank (0 is the strongest)."""
+
 REVIEW_ONLY_TIERS: Final = frozenset({Tier.FUZZY_ID_NAME, Tier.NAME_ONLY})
 """Evidence too weak to block on, whatever a rule says."""
 

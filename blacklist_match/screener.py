@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from datetime import date as date_type
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,9 +31,12 @@ from blacklist_match.lookup import (
     load_memory_index,
 )
 from blacklist_match.match.evidence import EVIDENCE_ZH, ROLE_ZH
-from blacklist_match.rules import TIER_RANK, Rule, RulePack
 from blacklist_match.scalar_match import Candidate, Keys, subject_key, subject_keys
 from blacklist_match.scalar_match import candidates as candidates_of
+from blacklist_match.schema import TIER_RANK
+
+if TYPE_CHECKING:
+    from blacklist_match.rules import Rule, RulePack
 
 log = logging.getLogger(__name__)
 
@@ -160,22 +163,38 @@ class Screener:
     def __init__(
         self,
         lookup: Lookup,
-        rules: RulePack,
+        rules: RulePack | None = None,
         *,
         source: Any = None,
         auto_refresh: float | None = None,
     ) -> None:
         self._lookup = lookup
-        self.rules = rules
+        self._rules = rules
         self._source = source
         self._lock = threading.Lock()
         self._auto_refresh = auto_refresh
         self._last_look = time.monotonic()
         self._seen_version = self._store_version()
         self._rebuilding = False
-        self._rules_by_type: dict[str, list[Rule]] = {}
-        for rule in rules.rules:
-            self._rules_by_type.setdefault(rule.record_type, []).append(rule)
+        self._by_type: dict[str, list[Rule]] | None = None
+
+    @property
+    def rules(self) -> RulePack:
+        """The rule pack (the shipped one, loaded on first use, unless one was given)."""
+        if self._rules is None:
+            from blacklist_match.rules import RulePack
+
+            self._rules = RulePack.load()
+        return self._rules
+
+    @property
+    def _rules_by_type(self) -> dict[str, list[Rule]]:
+        if self._by_type is None:
+            by_type: dict[str, list[Rule]] = {}
+            for rule in self.rules.rules:
+                by_type.setdefault(rule.record_type, []).append(rule)
+            self._by_type = by_type
+        return self._by_type
 
     @classmethod
     def open(
@@ -193,6 +212,7 @@ class Screener:
         then checks are answered from the previous committed state, never blocked. ``None``
         turns it off (call :meth:`refresh` yourself).
         """
+        from blacklist_match.rules import RulePack
         from blacklist_match.store import Store
 
         pack = RulePack.load(*rules)
@@ -224,6 +244,8 @@ class Screener:
             store.ingest_removals(path)
         for path in officers:
             store.ingest_officers(path)
+        from blacklist_match.rules import RulePack
+
         return cls(load_memory_index(store.con), RulePack.load(*rules), source=store)
 
     def refresh(self) -> None:
@@ -353,7 +375,7 @@ class Screener:
             (
                 _flag(candidate, rule, confirmed)
                 for candidate in candidates
-                for rule in self._rules_by_type.get(record_type or "", ())
+                for rule in (self._rules_by_type.get(record_type, ()) if record_type else ())
                 if rule_accepts(rule, candidate, record)
             ),
             key=lambda f: (f.case_no, f.rule_id or ""),
