@@ -198,7 +198,18 @@ CORE_CHARS: Final = (
     "腾飞华信鑫源宏达恒通金桥瑞丰中辰博远嘉禾永盛天成力拓润泽长青新航锦程广联正元东方海星光明"
     "伟业德隆安泰福佳茂兴旺顺利康宁汇聚昌隆弘毅卓越启航创新智诚信义和美"
 )
-TRADES: Final = ("科技", "商贸", "食品", "医药", "化工", "物流", "实业", "机械", "建设工程", "房地产开发")
+TRADES: Final = (
+    "科技",
+    "商贸",
+    "食品",
+    "医药",
+    "化工",
+    "物流",
+    "实业",
+    "机械",
+    "建设工程",
+    "房地产开发",
+)
 ROLES: Final = (
     "legal_representative", "main_person_in_charge", "actual_controller",
     "directly_responsible", "director", "supervisor", "senior_manager",
@@ -355,8 +366,10 @@ def court_list_chunk(start: int, n: int, n_entries: int, seed: int = 11) -> pl.D
         _hash(pl.col("e"), seed + 1, 100).alias("form"),
         _hash(pl.col("e"), seed + 2, persons).alias("p"),
         _hash(pl.col("e"), seed + 3, companies).alias("c"),
-        (pl.lit(np.datetime64("2014-01-01").item()) + pl.duration(
-            days=_hash(pl.col("e"), seed + 4, 3650))).alias("published_on"),  # fmt: skip
+        (
+            pl.lit(np.datetime64("2014-01-01").item())
+            + pl.duration(days=_hash(pl.col("e"), seed + 4, 3650))
+        ).alias("published_on"),
     )
     id18 = person_id_expr(pl.col("p"), seed=1)
     masked = id18.str.slice(0, 10) + "****" + id18.str.slice(14)
@@ -371,19 +384,27 @@ def court_list_chunk(start: int, n: int, n_entries: int, seed: int = 11) -> pl.D
     )  # fmt: skip
     birth = id18.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d")
     on = pl.col("published_on")
-    age = on.dt.year() - birth.dt.year() - (
-        on.dt.strftime("%m%d") < birth.dt.strftime("%m%d")
-    ).cast(pl.Int32)
+    age = (
+        on.dt.year()
+        - birth.dt.year()
+        - (on.dt.strftime("%m%d") < birth.dt.strftime("%m%d")).cast(pl.Int32)
+    )
     court = _hash(pl.col("e"), seed + 6, len(COURTS))
     person = pl.col("is_person")
     return frame.select(
         pl.concat_str(
-            pl.lit("("), on.dt.year().cast(pl.String), pl.lit(")"),
-            _choose(tuple(code for _, code in COURTS), court), pl.lit("执"),
-            pl.col("e").cast(pl.String), pl.lit("号"),
-        ).alias("case_no"),  # fmt: skip
-        pl.when(person).then(person_name_expr(pl.col("p"), seed=1))
-        .otherwise(company_name_expr(pl.col("c"), seed=2)).alias("name"),
+            pl.lit("("),
+            on.dt.year().cast(pl.String),
+            pl.lit(")"),
+            _choose(tuple(code for _, code in COURTS), court),
+            pl.lit("执"),
+            pl.col("e").cast(pl.String),
+            pl.lit("号"),
+        ).alias("case_no"),
+        pl.when(person)
+        .then(person_name_expr(pl.col("p"), seed=1))
+        .otherwise(company_name_expr(pl.col("c"), seed=2))
+        .alias("name"),
         pl.when(person).then(_choose(("男", "女"), pl.col("p"))).alias("gender"),
         pl.when(person).then(age.cast(pl.String)).alias("age"),
         pl.when(person).then(person_id).otherwise(company_id).alias("id_number"),
@@ -392,7 +413,7 @@ def court_list_chunk(start: int, n: int, n_entries: int, seed: int = 11) -> pl.D
         on.dt.strftime("%Y-%m-%d").alias("published_on"),
         pl.lit("全部未履行").alias("performance"),
         pl.lit("违反财产报告制度").alias("conduct"),
-    )  # fmt: skip
+    )
 
 
 def removals_for(list_chunk: pl.DataFrame, seed: int = 12) -> pl.DataFrame:
@@ -424,8 +445,10 @@ def officer_links(start: int, n: int, n_entries: int, seed: int = 13) -> pl.Data
         .then(_hash(pl.col("o"), seed + 4, persons))
         .otherwise(_hash(pl.col("o"), seed + 5, 10_000_000) + persons)
         .alias("p"),
-        (pl.lit(np.datetime64("2005-01-01").item())
-         + pl.duration(days=_hash(pl.col("o"), seed + 6, 4000))).alias("start"),  # fmt: skip
+        (
+            pl.lit(np.datetime64("2005-01-01").item())
+            + pl.duration(days=_hash(pl.col("o"), seed + 6, 4000))
+        ).alias("start"),
     )
     return frame.select(
         uscc_expr(pl.col("c"), seed=2).alias("entity_id"),
@@ -467,9 +490,11 @@ def records_chunk(start: int, n: int, n_entries: int, seed: int = 14) -> pl.Data
         .when(pl.col("form") < 300).then(org_code_expr(pl.col("c")))
         .otherwise(uscc_expr(pl.col("c"), seed=2))
     )  # fmt: skip
-    kind = pl.when(person).then(
-        _choose(tuple("/".join(k[1:]) for k in _PERSON_KINDS), pl.col("kind"))
-    ).otherwise(_choose(tuple("/".join(k[1:]) for k in _ENTITY_KINDS), pl.col("kind")))
+    kind = (
+        pl.when(person)
+        .then(_choose(tuple("/".join(k[1:]) for k in _PERSON_KINDS), pl.col("kind")))
+        .otherwise(_choose(tuple("/".join(k[1:]) for k in _ENTITY_KINDS), pl.col("kind")))
+    )
     event = pl.lit(np.datetime64("2016-01-01").item()) + pl.duration(
         days=_hash(pl.col("r"), seed + 10, 3800)
     )

@@ -31,6 +31,7 @@ from blacklist_match.db import (
     default_db_path,
     publish_snapshot,
 )
+from blacklist_match.errors import StoreError
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
 from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
@@ -103,6 +104,14 @@ class Store:
         ``temp_directory`` (where DuckDB spills what does not fit) default to
         ``$BLACKLIST_MEMORY_LIMIT`` and ``$BLACKLIST_TEMP_DIR``, else DuckDB's own defaults
         (80% of RAM; beside the database file)."""
+        memory_limit = memory_limit or os.environ.get(self.MEMORY_LIMIT_ENV) or None
+        temp_directory = temp_directory or os.environ.get(self.TEMP_DIR_ENV) or None
+        # SET takes no bound parameters: the size is checked against a strict pattern (before
+        # anything is opened) and the directory's quotes are doubled.
+        if memory_limit and not re.fullmatch(
+            r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.I
+        ):
+            raise StoreError(f"not a memory size (e.g. 12GB): {memory_limit!r}")
         self.path = str(path)
         self.read_only = read_only
         self._in_transaction = False
@@ -110,13 +119,7 @@ class Store:
         self.con = (
             connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
         )
-        memory_limit = memory_limit or os.environ.get(self.MEMORY_LIMIT_ENV) or None
-        temp_directory = temp_directory or os.environ.get(self.TEMP_DIR_ENV) or None
-        # SET takes no bound parameters: the size is checked against a strict pattern and
-        # the directory's quotes are doubled.
         if memory_limit:
-            if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.I):
-                raise ValueError(f"not a memory size (e.g. 12GB): {memory_limit!r}")
             self.con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
         if temp_directory:
             Path(temp_directory).mkdir(parents=True, exist_ok=True)

@@ -62,17 +62,14 @@ WITH typo_rec AS (
           AND subject_type = 'person'
     ) WHERE regexp_matches(raw, {_PERSON18})
 ), listed AS (
-    SELECT entry_id, name_key, id_norm, id_kind, left(id_norm, 6) AS pre6,
-           right(id_norm, 4) AS last4
-    FROM entries
-    WHERE debtor_type = 'person' AND name_key IS NOT NULL AND length(id_norm) = 18
+    SELECT entry_id, name_key, id_norm, id_kind FROM entries
+    WHERE debtor_type = 'person' AND length(id_norm) = 18
       AND (id_kind IN {FULL_PERSON_KINDS_SQL} OR id_kind = 'masked_resident_id')
+      AND name_key IN (SELECT name_key FROM typo_rec)
 ), rec_to_entry AS (
-    SELECT t.record_id, l.entry_id, t.raw, l.id_norm, l.id_kind
-    FROM typo_rec t JOIN listed l ON t.name_key = l.name_key AND left(t.raw, 6) = l.pre6
-    UNION
-    SELECT t.record_id, l.entry_id, t.raw, l.id_norm, l.id_kind
-    FROM typo_rec t JOIN listed l ON t.name_key = l.name_key AND right(t.raw, 4) = l.last4
+    SELECT DISTINCT t.record_id, l.entry_id, t.raw, l.id_norm, l.id_kind
+    FROM typo_rec t JOIN listed l ON t.name_key = l.name_key
+     AND (left(t.raw, 6) = left(l.id_norm, 6) OR right(t.raw, 4) = right(l.id_norm, 4))
 ), typo_entry AS (
     SELECT entry_id, name_key, raw FROM (
         SELECT entry_id, name_key, {_CLEAN_ID.format(col="id_number")} AS raw FROM entries
@@ -81,15 +78,12 @@ WITH typo_rec AS (
     ) WHERE regexp_matches(raw, {_PERSON18})
 ), full_rec AS (
     SELECT record_id, name_key, id_norm FROM records
-    WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND length(id_norm) = 18 AND name_key IS NOT NULL
+    WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND length(id_norm) = 18
+      AND name_key IN (SELECT name_key FROM typo_entry)
 ), entry_to_rec AS (
-    SELECT r.record_id, t.entry_id, t.raw, r.id_norm, 'entry_typo' AS id_kind
-    FROM typo_entry t JOIN full_rec r
-      ON t.name_key = r.name_key AND left(t.raw, 6) = left(r.id_norm, 6)
-    UNION
-    SELECT r.record_id, t.entry_id, t.raw, r.id_norm, 'entry_typo' AS id_kind
-    FROM typo_entry t JOIN full_rec r
-      ON t.name_key = r.name_key AND right(t.raw, 4) = right(r.id_norm, 4)
+    SELECT DISTINCT r.record_id, t.entry_id, t.raw, r.id_norm, 'entry_typo' AS id_kind
+    FROM typo_entry t JOIN full_rec r ON t.name_key = r.name_key
+     AND (left(t.raw, 6) = left(r.id_norm, 6) OR right(t.raw, 4) = right(r.id_norm, 4))
 ), compared AS (
     SELECT record_id, entry_id, id_kind,
            damerau_levenshtein(

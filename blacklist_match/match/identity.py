@@ -109,15 +109,15 @@ TIER_QUERIES: Final = {
 (:func:`blacklist_match.match.fuzzy.score_company_names`) and joins the union as a relation."""
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
-    """The SQL of every tier's pairs, strongest tier per (record, entry).
+def pairs_sql() -> str:
+    """The SQL of every tier's pairs, strongest tier per (record, entry), reading the
+    scored company-name relation :data:`~blacklist_match.match.fuzzy.COMPANY_PAIRS_RELATION`
+    (which the engine must register first).
 
-    Runs the company-name scoring on ``con`` first (it registers the relation the SQL
-    reads). Within the strongest tier, every registry role that links is kept (one row per
-    role), so a person who is both director and legal representative of a listed entity
-    reaches the scopes of both roles.
+    Within the strongest tier, every registry role that links is kept (one row per role),
+    so a person who is both director and legal representative of a listed entity reaches
+    the scopes of both roles. Constant text: the Spark engine transpiles this same SQL.
     """
-    score_company_names(con)
     union = "\nUNION ALL\n".join(
         f"({query})" for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
     )
@@ -131,15 +131,18 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
-def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pl.DataFrame:
-    """Candidates joined to their record and entry, kept only where the entry was listed
-    on the record's event date (``listed_from <= event_date < listed_until``).
+def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of every tier's pairs (:func:`pairs_sql`), after scoring company names on
+    ``con`` (it registers the relation the SQL reads)."""
+    score_company_names(con)
+    return pairs_sql()
 
-    With ``as_of``, the list is taken as it was known on that date: entries published later
-    are left out, and an end (removal, snapshot absence) after that date is not yet known.
-    """
-    query = f"""
-    WITH pairs AS ({candidate_pairs(con)}),
+
+def candidates_sql(pairs: str) -> str:
+    """Candidates joined to their record and entry, kept only where the entry was listed
+    on the record's event date; ``$as_of`` (a DATE or NULL) is the one bound parameter."""
+    return f"""
+    WITH pairs AS ({pairs}),
     known AS (
         SELECT *, CASE WHEN $as_of IS NULL OR listed_until <= $as_of THEN listed_until END
                   AS known_until
@@ -157,4 +160,13 @@ def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -
       AND (e.known_until IS NULL OR r.event_date < e.known_until)
     ORDER BY r.record_id, e.entry_id
     """
-    return query_frame(con, query, {"as_of": as_of})
+
+
+def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pl.DataFrame:
+    """Candidates joined to their record and entry, kept only where the entry was listed
+    on the record's event date (``listed_from <= event_date < listed_until``).
+
+    With ``as_of``, the list is taken as it was known on that date: entries published later
+    are left out, and an end (removal, snapshot absence) after that date is not yet known.
+    """
+    return query_frame(con, candidates_sql(candidate_pairs(con)), {"as_of": as_of})
