@@ -23,6 +23,26 @@ def run(
     rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rules folder.")] = None,
     show_ids: Annotated[bool, typer.Option("--show-ids", help="Show full subject IDs.")] = False,
     db: Annotated[Path | None, typer.Option("--db", help="Store file.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark.")] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option("--spark-master", help="Spark master (default $SPARK_MASTER or local[2])."),
+    ] = None,
+    parquet_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--parquet-dir", help="Keyed Parquet for Spark (shared storage on a cluster)."
+        ),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit", help="DuckDB memory limit, e.g. 8GB ($BLACKLIST_MEMORY_LIMIT)."
+        ),
+    ] = None,
+    temp_dir: Annotated[
+        Path | None, typer.Option("--temp-dir", help="Where DuckDB spills ($BLACKLIST_TEMP_DIR).")
+    ] = None,
 ) -> None:
     """Screen the store's records against the list; write DIR/flags.EXT and its summary."""
     from blacklist_match.batch import record_batch_run, run_batch
@@ -36,10 +56,21 @@ def run(
                 f"--format must be parquet, csv, xlsx or json, got {report_format!r}"
             )
         )
+    if engine not in ("duckdb", "spark"):
+        raise fail(BlacklistMatchError(f"--engine must be duckdb or spark, got {engine!r}"))
+    if engine == "spark" and since_last:
+        raise fail(BlacklistMatchError("--since-last runs on the duckdb engine only"))
     try:
         pack = RulePack.load(*(rules or []))
-        with Store.open(db) as store:
-            result = run_batch(store, pack, since_last=since_last, show_ids=show_ids)
+        with Store.open(db, memory_limit=memory_limit, temp_directory=temp_dir) as store:
+            if engine == "spark":
+                from blacklist_match.engines.spark import run_batch_spark
+
+                result = run_batch_spark(
+                    store, pack, parquet_dir=parquet_dir, master=spark_master, show_ids=show_ids
+                )
+            else:
+                result = run_batch(store, pack, since_last=since_last, show_ids=show_ids)
             written = write_report(
                 result,
                 out / f"flags.{report_format}",
