@@ -493,7 +493,8 @@ def test_a_user_rules_folder_flags_what_the_shipped_pack_does_not(tmp_path: Path
     [
         (
             "min_tier: name_only",
-            "min_tier: name_only\n    conditions: {amount_at_least: \"__import__('os').system('id')\"}",
+            "min_tier: name_only\n    conditions:"
+            " {amount_at_least: \"__import__('os').system('id')\"}",
             "conditions.amount_at_least",
         ),
         (
