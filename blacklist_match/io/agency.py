@@ -12,7 +12,7 @@ from blacklist_match.io.columns import canonicalise_columns
 from blacklist_match.io.court_list import CASE_KEY, SOURCE_FILE
 from blacklist_match.io.normalise import case_key, clean_text, parse_amount, parse_date
 from blacklist_match.io.quarantine import split_bad_rows
-from blacklist_match.io.tables import ROW, read_table
+from blacklist_match.io.tables import READER_COLUMNS, ROW, read_table
 
 EXTRA: Final = "extra"
 """Agency columns beyond the canonical ones, kept as a JSON object."""
@@ -147,7 +147,7 @@ def normalise_records(
         file=file,
     )
     core = set(S.RECORD_COLUMNS)
-    extra = [c for c in raw.columns if c not in core and c != ROW]
+    extra = [c for c in raw.columns if c not in core and c not in READER_COLUMNS]
     text_columns = (S.RECORD_ID, S.AGENCY, S.RECORD_TYPE, S.SUB_TYPE, S.SUBJECT_NAME, S.SUBJECT_ID)
     records = raw.select(
         ROW,

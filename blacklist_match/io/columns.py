@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 
 from blacklist_match.errors import InputError
-from blacklist_match.io.tables import ROW, normalise_header
+from blacklist_match.io.tables import PROBLEM, READER_COLUMNS, normalise_header
 
 
 def canonicalise_columns(
@@ -21,28 +21,36 @@ def canonicalise_columns(
     """Rename known headers to canonical names; add missing optional columns as null.
 
     Headers are matched after NFKC and case-folding. Unknown columns are kept as they are
-    (agency records carry their own). Two headers naming the same canonical column, or a
-    missing required column, raise :class:`InputError` naming the file and column.
+    (agency records carry their own). Two headers naming the same canonical column are
+    merged when no row fills both (JSON lines whose rows spell a key differently), else
+    raise :class:`InputError` naming the file and columns; so does a missing required
+    column, unless no row of the file could be read (then every row is quarantined).
     """
     canonical = tuple(canonical)
     lookup = {normalise_header(k).casefold(): v for k, v in aliases.items()}
     lookup.update({name.casefold(): name for name in canonical})
-    renames: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
     for column in frame.columns:
-        if column == ROW:
+        if column in READER_COLUMNS:
             continue
         target = lookup.get(normalise_header(column).casefold())
-        if target is None:
-            continue
-        if target in renames.values():
-            first = next(k for k, v in renames.items() if v == target)
-            raise InputError(f"columns {first!r} and {column!r} both mean {target!r}", file=file)
-        renames[column] = target
-    frame = frame.rename(renames)
+        if target is not None:
+            sources.setdefault(target, []).append(column)
+    for target, columns in sources.items():
+        if len(columns) > 1:
+            both = pl.sum_horizontal(pl.col(columns).is_not_null().cast(pl.Int32)) > 1
+            if frame.select(both.any()).item():
+                raise InputError(
+                    f"columns {columns[0]!r} and {columns[1]!r} both mean {target!r}", file=file
+                )
+            frame = frame.with_columns(pl.coalesce(columns).alias(columns[0])).drop(columns[1:])
+    frame = frame.rename({columns[0]: target for target, columns in sources.items()})
+    readable = frame.height if PROBLEM not in frame.columns else frame[PROBLEM].null_count()
     missing = [name for name in required if name not in frame.columns]
-    if missing:
+    if missing and (readable or not frame.height):
+        have = [c for c in frame.columns if c not in READER_COLUMNS]
         raise InputError(
-            f"required column missing (expected one of its labels); have {frame.columns[:-1]}",
+            f"required column missing (expected one of its labels); have {have}",
             file=file,
             column=", ".join(missing),
         )
