@@ -83,17 +83,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     return folder, ids
 
 
-ENTRY_ID_LEAK = (
-    "leak: the report's entry_id is case_key|ID (prepare.py key_entries) and build_flags "
-    "(report/flags.py) writes it unmasked; a listed person's full ID reaches flags.csv/json"
-)
-SUBJECT_KEY_LEAK = (
-    "leak: run's report keeps subject_key (review.py: the full normalised subject ID) "
-    "as a column of flags.csv/json"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ENTRY_ID_LEAK)
 def test_demo_prints_and_writes_no_full_id(tmp_path: Path) -> None:
     outputs = Outputs()
     outputs.add_run(tmp_path, "demo", "--out", "demo/flags.csv")
@@ -102,7 +91,6 @@ def test_demo_prints_and_writes_no_full_id(tmp_path: Path) -> None:
     assert outputs.leaks(person_ids(SAMPLE_DATA)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason=f"{ENTRY_ID_LEAK}; {SUBJECT_KEY_LEAK}")
 def test_ingest_status_screen_run_check_show_no_full_id(scenario: tuple[Path, set[str]]) -> None:
     folder, ids = scenario
     data = folder / "data"

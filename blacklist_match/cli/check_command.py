@@ -23,7 +23,9 @@ def check(
     name: Annotated[str | None, typer.Option("--name", help="The subject's name.")] = None,
     action: Annotated[
         str | None,
-        typer.Option("--action", help="RECORD_TYPE[/SUB_TYPE], e.g. consumption/flight."),
+        typer.Option(
+            "--action", help="RECORD_TYPE or RECORD_TYPE/SUB_TYPE, e.g. consumption/flight."
+        ),
     ] = None,
     on: Annotated[str | None, typer.Option("--date", help="Check as of YYYY-MM-DD.")] = None,
     subject_type: Annotated[

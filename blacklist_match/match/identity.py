@@ -150,6 +150,7 @@ def candidates_sql(pairs: str) -> str:
     )
     SELECT r.record_id, r.agency, r.record_type, r.sub_type, r.subject_type, r.subject_name,
            r.subject_id, r.event_date, r.amount, r.id_kind AS subject_id_kind,
+           r.id_norm IS NOT NULL AS subject_id_valid,
            e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
            e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.known_until AS listed_until,
            p.tier, p.score, p.link, p.via, p.evidence

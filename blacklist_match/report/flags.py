@@ -12,11 +12,12 @@ from blacklist_match.match.evidence import EVIDENCE_ZH, ROLE_ZH
 _MASKED_KINDS: Final = [k.value for k in S.PERSON_ID_KINDS]
 
 
-def mask_person_id(value: pl.Expr, kind: pl.Expr) -> pl.Expr:
+def mask_person_id(value: pl.Expr, kind: pl.Expr, valid: pl.Expr | None = None) -> pl.Expr:
     """Hide a person's ID but its first 6 and last 2 characters; entity codes stay shown.
 
     Entity codes are public registration data (the list itself publishes them unmasked).
-    An identifier of unknown kind is masked the same way, to be safe.
+    An identifier of unknown kind, and one that failed validation (``valid`` false: a
+    typo'd person number may look like a company code), is masked the same way.
     """
     text = value.str.strip_chars()
     length = text.str.len_chars()
@@ -26,7 +27,10 @@ def mask_person_id(value: pl.Expr, kind: pl.Expr) -> pl.Expr:
         text.str.slice(-2, 2),
     )
     return (
-        pl.when(kind.is_in([k.value for k in S.ENTITY_ID_KINDS]))
+        pl.when(
+            kind.is_in([k.value for k in S.ENTITY_ID_KINDS])
+            & (pl.lit(True) if valid is None else valid.fill_null(False))
+        )
         .then(text)
         .when(length <= 8)
         .then(pl.lit("*").repeat_by(length).list.join(""))
@@ -93,7 +97,11 @@ def build_flags(accepted: pl.LazyFrame, *, show_ids: bool = False) -> pl.DataFra
     subject_id = (
         pl.col(S.SUBJECT_ID)
         if show_ids
-        else mask_person_id(pl.col(S.SUBJECT_ID), pl.col("subject_id_kind").fill_null("unknown"))
+        else mask_person_id(
+            pl.col(S.SUBJECT_ID),
+            pl.col("subject_id_kind").fill_null("unknown"),
+            pl.col("subject_id_valid"),
+        )
     )
     return (
         accepted.with_columns(
@@ -106,4 +114,21 @@ def build_flags(accepted: pl.LazyFrame, *, show_ids: bool = False) -> pl.DataFra
         )
         .sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
         .collect()
+    )
+
+
+INTERNAL_COLUMNS: Final = ("subject_key",)
+"""Columns a run keeps for its own bookkeeping that never go into a report file."""
+
+
+def public_flags(flags: pl.DataFrame, *, show_ids: bool = False) -> pl.DataFrame:
+    """The flags as a report file shows them: internal columns dropped and, unless
+    ``show_ids``, person IDs inside ``entry_id`` (``case|ID``) masked like ``subject_id``."""
+    from blacklist_match.privacy import mask_text
+
+    public = flags.drop([c for c in INTERNAL_COLUMNS if c in flags.columns])
+    if show_ids or S.ENTRY_ID not in public.columns:
+        return public
+    return public.with_columns(
+        pl.col(S.ENTRY_ID).map_elements(mask_text, return_dtype=pl.String)  # one per flag
     )

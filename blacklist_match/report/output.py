@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from blacklist_match.errors import InputError
+from blacklist_match.report.flags import public_flags
 from blacklist_match.report.html import render_summary_html
 from blacklist_match.report.manifest import build_manifest, input_hashes, manifest_json
 from blacklist_match.report.writers import WRITERS, atomic_path
@@ -150,7 +151,9 @@ def write_report(
         manifest_tmp = stack.enter_context(atomic_path(manifest_path))
         summary_tmp = stack.enter_context(atomic_path(summary_path))
         flags_tmp = stack.enter_context(atomic_path(target))
-        writer(result.flags, flags_tmp)
+        writer(
+            public_flags(result.flags, show_ids=bool((options or {}).get("show_ids"))), flags_tmp
+        )
         summary_tmp.write_text(page, encoding="utf-8")
         manifest_tmp.write_text(manifest_json(manifest), encoding="utf-8")
     return ReportFiles(
