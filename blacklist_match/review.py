@@ -290,11 +290,15 @@ def read_decision_file(
     known = set(query_frame(con, "SELECT DISTINCT flag_key FROM flag_events")[FLAG_KEY].to_list())
     good: list[DecisionInput] = []
     errors: list[InputError] = []
+    unreadable = "__problem" in table.columns
     for row in table.iter_rows(named=True):  # a reviewer's file: hundreds of rows, not millions
+        where = {"file": file, "row": row[ROW]}
+        if unreadable and row["__problem"]:
+            errors.append(InputError(f"row not readable: {row['__problem']}", **where))
+            continue
         text = (row["decision"] or "").strip()
         if not text:
             continue
-        where = {"file": file, "row": row[ROW]}
         decision = DECISION_WORDS.get(text.lower())
         by = (row["decided_by"] or "").strip() or default_by
         if decision is None:
