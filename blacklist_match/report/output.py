@@ -116,8 +116,9 @@ def write_report(
         )
     summary_path, manifest_path = companion_paths(target)
     loads = _loads(result)
+    shown = public_flags(result.flags, show_ids=bool((options or {}).get("show_ids")))
     manifest = build_manifest(
-        flags=result.flags,
+        flags=shown,
         rules_hash=result.rules_digest,
         inputs=inputs
         if inputs is not None
@@ -151,9 +152,7 @@ def write_report(
         manifest_tmp = stack.enter_context(atomic_path(manifest_path))
         summary_tmp = stack.enter_context(atomic_path(summary_path))
         flags_tmp = stack.enter_context(atomic_path(target))
-        writer(
-            public_flags(result.flags, show_ids=bool((options or {}).get("show_ids"))), flags_tmp
-        )
+        writer(shown, flags_tmp)
         summary_tmp.write_text(page, encoding="utf-8")
         manifest_tmp.write_text(manifest_json(manifest), encoding="utf-8")
     return ReportFiles(
