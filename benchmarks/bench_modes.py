@@ -46,6 +46,7 @@ def build_store(entries: int, records: int) -> tuple[Path, np.ndarray, np.ndarra
         with Store.open(folder / "building.duckdb") as store:
             store.ingest_list(list_file)
             store.ingest_records(record_file)
+        Path(f"{folder / 'building.duckdb'}.readonly").rename(f"{db}.readonly")
         (folder / "building.duckdb").rename(db)
         print(
             f"built store: {entries:,} entries, {records:,} records "
