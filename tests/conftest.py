@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -40,3 +44,25 @@ def write_records(path: Path, rows: list[dict[str, str | None]]) -> Path:
     """Write agency records as UTF-8 CSV with the canonical headers."""
     pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).write_csv(path)
     return path
+
+
+@contextlib.contextmanager
+def held_by_another_process(db: Path) -> Iterator[None]:
+    """Hold ``db`` open for writing in a separate process (DuckDB's file lock) for a block."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('ready', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import held_by_another_process
 
 from blacklist_match import Screener
 from blacklist_match.pipeline import screen_files
@@ -184,18 +185,8 @@ def test_checks_go_on_while_another_process_writes(tmp_path: Path, list_csv: Pat
     with Store.open(db) as store:
         store.ingest_list(list_csv)
     screener = Screener.open(db, auto_refresh=0.01)
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(60)", str(db)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with held_by_another_process(db):
         for _ in range(200):
             assert screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
         reopened = Screener.open(db)  # from the last committed copy
         assert reopened.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
-    finally:
-        holder.kill()
-        holder.wait()

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import LIST_HEADER, LIST_ROWS, write_records
+from conftest import LIST_HEADER, LIST_ROWS, held_by_another_process, write_records
 
 from blacklist_match.errors import InputError, StoreError
 from blacklist_match.io.mapping import RecordMapping
@@ -103,19 +103,11 @@ def test_a_failing_load_leaves_the_store_as_it_was(tmp_path: Path, list_csv: Pat
 def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "busy.duckdb"
     Store.open(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(60)", str(db)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(StoreError, match="in use by another process"):
-            Store.open(db)
-    finally:
-        holder.kill()
-        holder.wait()
+    with (
+        held_by_another_process(db),
+        pytest.raises(StoreError, match="in use by another process"),
+    ):
+        Store.open(db)
 
 
 def test_records_keep_extra_columns_and_follow_a_mapping(tmp_path: Path) -> None:
@@ -216,14 +208,7 @@ def test_readers_get_the_last_committed_state_while_a_writer_works(
     db = tmp_path / "busy.duckdb"
     with Store.open(db) as store:
         store.ingest_list(list_csv)
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-         " time.sleep(60)", str(db)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with held_by_another_process(db):
         with Store.open(db, read_only=True) as reader:
             assert reader.status()["entries_total"] == 3
         done = subprocess.run(
@@ -238,6 +223,3 @@ def test_readers_get_the_last_committed_state_while_a_writer_works(
         assert second.returncode == 1
         assert "in use by another process" in second.stderr
         assert "Traceback" not in second.stderr
-    finally:
-        holder.kill()
-        holder.wait()
