@@ -82,6 +82,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     con.execute("CHECKPOINT")
     target = snapshot_path(path)
     partial = target.with_name(f".{target.name}.part")
+    # a publish killed half-way leaves its copy and that copy's WAL: neither may be replayed
+    Path(f"{partial}.wal").unlink(missing_ok=True)
     shutil.copyfile(path, partial)
     with duckdb.connect(str(partial)) as copy:
         for table, column in LOOKUP_INDEXES:

@@ -41,9 +41,14 @@ from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
+    KEY_HASH_SOURCES,
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
+    key_hash_columns,
+    key_hash_expr,
+    key_hash_select,
+    upgrade_key_hashes,
 )
 from blacklist_match.util import file_digest
 
@@ -127,6 +132,7 @@ class Store:
             self.con.execute(f"SET temp_directory = '{quoted}'")
         if not read_only:
             self.create_schema(self.con)
+            upgrade_key_hashes(self.con)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
@@ -290,17 +296,21 @@ class Store:
         ).fetchall()[0]
         now = datetime.now()
         columns = _column_list(ENTRY_COLUMNS)
+        hashes = _column_list(key_hash_columns("list_entries"))
         con.execute(
             f"""
-            INSERT INTO list_entries ({columns}, row_hash, first_load_id, last_load_id,
-                                      changed_at)
-            SELECT {columns}, row_hash, $load, $load, $now FROM staged s
+            INSERT INTO list_entries ({columns}, {hashes}, row_hash, first_load_id,
+                                      last_load_id, changed_at)
+            SELECT {columns}{key_hash_select("list_entries")}, row_hash, $load, $load, $now
+            FROM staged s
             WHERE NOT EXISTS (SELECT 1 FROM list_entries e
                               WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from)
             """,
             {"load": load_id, "now": now},
         )
-        updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
+        updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:]) + "".join(
+            f", {c}_hash = {key_hash_expr('s.' + c)}" for c in KEY_HASH_SOURCES["list_entries"]
+        )
         con.execute(
             f"""
             UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
@@ -508,9 +518,10 @@ class Store:
         )
         con.execute(f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)")
         names = _column_list(columns)
+        hashes = "".join(f", {c}" for c in key_hash_columns(table))
         con.execute(
-            f"INSERT INTO {target} ({names}, row_hash, load_id, changed_at) "
-            f"SELECT {names}, row_hash, ?, ? FROM changed",
+            f"INSERT INTO {target} ({names}{hashes}, row_hash, load_id, changed_at) "
+            f"SELECT {names}{key_hash_select(table)}, row_hash, ?, ? FROM changed",
             [load_id, datetime.now()],
         )
         count = int(con.execute("SELECT count(*) FROM changed").fetchall()[0][0])

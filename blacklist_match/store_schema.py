@@ -6,9 +6,13 @@ Every table a load writes carries the ``load_id`` that wrote it.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-SCHEMA_VERSION: Final = 1
+if TYPE_CHECKING:
+    import duckdb
+
+SCHEMA_VERSION: Final = 2
+"""2: integer row ids (``rid``) and hashed blocking keys (``*_hash``) for matching."""
 
 # The big tables (list_entries, records, officers) carry no PRIMARY KEY: DuckDB maintains an
 # index for it on every insert, which made a million-row load several times slower. Their
@@ -37,6 +41,9 @@ DDL: Final = (
     """,
     """
     CREATE SEQUENCE IF NOT EXISTS load_ids START 1
+    """,
+    """
+    CREATE SEQUENCE IF NOT EXISTS row_ids START 1
     """,
     """
     CREATE TABLE IF NOT EXISTS loads (
@@ -86,6 +93,13 @@ DDL: Final = (
         name_key VARCHAR,
         name_core VARCHAR,
         debtor_type VARCHAR NOT NULL,
+        id_norm_hash BIGINT,
+        id_alt_norm_hash BIGINT,
+        org_code_key_hash BIGINT,
+        mask_key_hash BIGINT,
+        name_key_hash BIGINT,
+        name_core_hash BIGINT,
+        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
@@ -125,6 +139,11 @@ DDL: Final = (
         person_id_norm VARCHAR,
         person_mask_key VARCHAR,
         person_name_key VARCHAR,
+        entity_id_norm_hash BIGINT,
+        entity_org_code_key_hash BIGINT,
+        person_id_norm_hash BIGINT,
+        person_mask_key_hash BIGINT,
+        person_name_key_hash BIGINT,
         row_hash VARCHAR NOT NULL,
         load_id BIGINT NOT NULL,
         changed_at TIMESTAMP NOT NULL
@@ -151,6 +170,13 @@ DDL: Final = (
         mask_key VARCHAR,
         name_key VARCHAR,
         name_core VARCHAR,
+        id_norm_hash BIGINT,
+        id_alt_norm_hash BIGINT,
+        org_code_key_hash BIGINT,
+        mask_key_hash BIGINT,
+        name_key_hash BIGINT,
+        name_core_hash BIGINT,
+        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
         row_hash VARCHAR NOT NULL,
         load_id BIGINT NOT NULL,
         changed_at TIMESTAMP NOT NULL
@@ -234,3 +260,72 @@ OFFICER_COLUMNS: Final = (
     "end_date", "entity_id_kind", "entity_id_norm", "entity_org_code_key", "person_id_kind",
     "person_id_norm", "person_mask_key", "person_name_key",
 )  # fmt: skip
+
+KEY_HASH_SOURCES: Final = {
+    "list_entries": (
+        "id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core",
+    ),
+    "records": ("id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core"),
+    "officers": (
+        "entity_id_norm", "entity_org_code_key", "person_id_norm", "person_mask_key",
+        "person_name_key",
+    ),
+}  # fmt: skip
+"""Blocking keys stored a second time as 63-bit integers (``<key>_hash``), computed on load.
+
+Matching joins on these integers (several times faster than joining the text) and then
+checks the text of the few pairs found, so a hash collision can never make a match."""
+
+
+def key_hash_expr(column: str) -> str:
+    """SQL for the stored integer hash of a key column: null stays null (DuckDB's ``hash``
+    of NULL is a number, which would pair every keyless row with every other), and the
+    unsigned hash is shifted into a signed BIGINT, which Parquet and Spark read as is."""
+    return f"if({column} IS NULL, NULL, (hash({column}) >> 1)::BIGINT)"
+
+
+def key_hash_columns(table: str) -> tuple[str, ...]:
+    """The ``*_hash`` columns of ``table`` (none for tables without blocking keys)."""
+    return tuple(f"{column}_hash" for column in KEY_HASH_SOURCES.get(table, ()))
+
+
+def key_hash_select(table: str, alias: str = "") -> str:
+    """``, hash_expr AS column_hash, ...`` for an INSERT's SELECT list ('' when none)."""
+    prefix = f"{alias}." if alias else ""
+    return "".join(
+        f", {key_hash_expr(prefix + column)} AS {column}_hash"
+        for column in KEY_HASH_SOURCES.get(table, ())
+    )
+
+
+KEY_HASH_PROBE: Final = "SELECT (hash('blacklist-match key probe') >> 1)::BIGINT"
+"""The hash of a fixed text, kept in ``meta``: if a DuckDB upgrade changed ``hash``, the
+stored key hashes are recomputed on the next open for writing."""
+
+
+def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the store to :data:`SCHEMA_VERSION` for matching: add the row ids and key
+    hashes a version-1 store lacks, and recompute every key hash when DuckDB's ``hash``
+    no longer gives the value kept in ``meta`` (an upgrade changed it). The probe is written
+    last, so an upgrade cut short is redone on the next open."""
+    probe = str(con.execute(KEY_HASH_PROBE).fetchall()[0][0])
+    stored = con.execute("SELECT value FROM meta WHERE key = 'key_hash_probe'").fetchall()
+    rehash = not stored or stored[0][0] != probe
+    for table, sources in KEY_HASH_SOURCES.items():
+        existing = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "AND database_name = current_database() AND schema_name = current_schema()",
+                [table],
+            ).fetchall()
+        }
+        if table != "officers" and "rid" not in existing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN rid BIGINT DEFAULT nextval('row_ids')")
+        missing = [column for column in sources if f"{column}_hash" not in existing]
+        for column in missing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column}_hash BIGINT")
+        if missing or rehash:
+            assignments = ", ".join(f"{c}_hash = {key_hash_expr(c)}" for c in sources)
+            con.execute(f"UPDATE {table} SET {assignments}")  # noqa: S608 - constant names
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash_probe', ?)", [probe])

@@ -52,95 +52,143 @@ _CLEAN_ID: Final = (
     "'０１２３４５６７８９Ｘｘ', '0123456789XX'))"
 )
 _PERSON18: Final = "'^[0-9]{17}[0-9X]$'"
-_NO_USABLE_ID: Final = "(id_norm IS NULL AND id_alt_norm IS NULL)"
+_NO_USABLE_ID: Final = "(id_norm_hash IS NULL AND id_alt_norm_hash IS NULL)"
+_PERSON_NUMBER_WITH_PROBLEM: Final = (
+    "(id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'uscc')"
+    f" AND {_NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
+)
+"""An invalid 18-character number, which the classifier calls a person number or, when a typo
+broke the birth date's shape, an invalid USCC: the only rows a typo can hide in (a cheap
+filter on stored columns before any text is read)."""
+
+TYPO_RECORDS_RELATION: Final = "match_typo_records"
+TYPO_ENTRIES_RELATION: Final = "match_typo_entries"
+
+TYPO_RELATIONS: Final = {
+    TYPO_RECORDS_RELATION: f"""
+        SELECT record_rid, name_key_hash, raw FROM (
+            SELECT rid AS record_rid, name_key_hash,
+                   {_CLEAN_ID.format(col="subject_id")} AS raw FROM records
+            WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND subject_type = 'person'
+        ) WHERE regexp_matches(raw, {_PERSON18})""",
+    TYPO_ENTRIES_RELATION: f"""
+        SELECT entry_rid, name_key_hash, raw FROM (
+            SELECT rid AS entry_rid, name_key_hash,
+                   {_CLEAN_ID.format(col="id_number")} AS raw FROM entries
+            WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND debtor_type = 'person'
+        ) WHERE regexp_matches(raw, {_PERSON18})""",
+}
+"""The few rows whose number may be a typo, staged before the tier runs (see
+:func:`stage_typo_relations`): a join plan needs to know they are few."""
 
 FUZZY_ID_NAME: Final = f"""
-WITH typo_rec AS (
-    SELECT record_id, name_key, raw FROM (
-        SELECT record_id, name_key, {_CLEAN_ID.format(col="subject_id")} AS raw FROM records
-        WHERE {_NO_USABLE_ID} AND subject_id IS NOT NULL AND name_key IS NOT NULL
-          AND subject_type = 'person'
-    ) WHERE regexp_matches(raw, {_PERSON18})
-), listed AS (
-    SELECT entry_id, name_key, id_norm, id_kind FROM entries
-    WHERE debtor_type = 'person' AND length(id_norm) = 18
+WITH listed AS (
+    SELECT rid AS entry_rid, name_key_hash, id_norm, id_kind FROM entries
+    WHERE debtor_type = 'person'
       AND (id_kind IN {FULL_PERSON_KINDS_SQL} OR id_kind = 'masked_resident_id')
-      AND name_key IN (SELECT name_key FROM typo_rec)
+      AND name_key_hash IN (SELECT name_key_hash FROM {TYPO_RECORDS_RELATION})
+      AND length(id_norm) = 18
 ), rec_to_entry AS (
-    SELECT DISTINCT t.record_id, l.entry_id, t.raw, l.id_norm, l.id_kind
-    FROM typo_rec t JOIN listed l ON t.name_key = l.name_key
-     AND (left(t.raw, 6) = left(l.id_norm, 6) OR right(t.raw, 4) = right(l.id_norm, 4))
-), typo_entry AS (
-    SELECT entry_id, name_key, raw FROM (
-        SELECT entry_id, name_key, {_CLEAN_ID.format(col="id_number")} AS raw FROM entries
-        WHERE {_NO_USABLE_ID} AND id_number IS NOT NULL AND name_key IS NOT NULL
-          AND debtor_type = 'person'
-    ) WHERE regexp_matches(raw, {_PERSON18})
+    SELECT t.record_rid, l.entry_rid, t.raw, l.id_norm, l.id_kind
+    FROM {TYPO_RECORDS_RELATION} t JOIN listed l ON t.name_key_hash = l.name_key_hash
+     AND left(t.raw, 6) = left(l.id_norm, 6)
+    UNION
+    SELECT t.record_rid, l.entry_rid, t.raw, l.id_norm, l.id_kind
+    FROM {TYPO_RECORDS_RELATION} t JOIN listed l ON t.name_key_hash = l.name_key_hash
+     AND right(t.raw, 4) = right(l.id_norm, 4)
 ), full_rec AS (
-    SELECT record_id, name_key, id_norm FROM records
-    WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND length(id_norm) = 18
-      AND name_key IN (SELECT name_key FROM typo_entry)
+    SELECT r.rid AS record_rid, r.name_key_hash, r.id_norm
+    FROM records r JOIN (SELECT DISTINCT name_key_hash FROM {TYPO_ENTRIES_RELATION}) t
+      ON r.name_key_hash = t.name_key_hash
+    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL} AND length(r.id_norm) = 18
 ), entry_to_rec AS (
-    SELECT DISTINCT r.record_id, t.entry_id, t.raw, r.id_norm, 'entry_typo' AS id_kind
-    FROM typo_entry t JOIN full_rec r ON t.name_key = r.name_key
+    SELECT DISTINCT r.record_rid, t.entry_rid, t.raw, r.id_norm, 'entry_typo' AS id_kind
+    FROM {TYPO_ENTRIES_RELATION} t JOIN full_rec r ON t.name_key_hash = r.name_key_hash
      AND (left(t.raw, 6) = left(r.id_norm, 6) OR right(t.raw, 4) = right(r.id_norm, 4))
 ), compared AS (
-    SELECT record_id, entry_id, id_kind,
+    SELECT record_rid, entry_rid, id_kind,
            damerau_levenshtein(
                CASE WHEN id_kind = 'masked_resident_id'
                     THEN left(raw, 10) || '****' || right(raw, 4) ELSE raw END,
                id_norm) AS edits
     FROM (SELECT * FROM rec_to_entry UNION ALL SELECT * FROM entry_to_rec)
 )
-SELECT record_id, entry_id, 'fuzzy_id_name' AS tier,
+SELECT record_rid, entry_rid, 'fuzzy_id_name' AS tier,
        CASE WHEN id_kind = 'masked_resident_id' THEN {scores.FUZZY_ID_AGAINST_MASK}
             ELSE {FUZZY_ID_SCORE} END AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN id_kind = 'masked_resident_id' THEN 'masked_id_one_edit_name_equal'
-            ELSE 'id_one_edit_name_equal' END AS evidence
+            ELSE 'id_one_edit_name_equal' END AS evidence,
+       CAST(NULL AS VARCHAR) AS record_key
 FROM compared WHERE edits <= {scores.MAX_ID_EDITS}
 """
-"""Typo pairs. Against a mask, an edit inside the hidden month-day leaves 0 visible edits."""
+"""Typo pairs, read from the staged :data:`TYPO_RELATIONS`. Against a mask, an edit inside
+the hidden month-day leaves 0 visible edits. The name keys are joined by hash;
+``candidates_sql`` compares their text."""
 
 NAME_ONLY_PERSON: Final = f"""
-SELECT r.record_id, e.entry_id, 'name_only' AS tier, {NAME_ONLY_PERSON_SCORE} AS score,
-       'debtor' AS link, 'debtor' AS via, 'person_name_equal_no_id' AS evidence
-FROM records r JOIN entries e ON r.name_core = e.name_core
+SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier,
+       {NAME_ONLY_PERSON_SCORE} AS score, 'debtor' AS link, 'debtor' AS via,
+       'person_name_equal_no_id' AS evidence, CAST(NULL AS VARCHAR) AS record_key
+FROM records r JOIN entries e ON r.name_core_hash = e.name_core_hash
 WHERE r.subject_type = 'person' AND e.debtor_type = 'person'
-  AND r.id_norm IS NULL AND r.id_alt_norm IS NULL
-  AND e.id_norm IS NULL AND e.id_alt_norm IS NULL
+  AND r.id_norm_hash IS NULL AND r.id_alt_norm_hash IS NULL
+  AND e.id_norm_hash IS NULL AND e.id_alt_norm_hash IS NULL
 """
 
 _MAX_LENGTH_GAP: Final = (100 - COMPANY_RATIO_THRESHOLD) / 100
 """Indel distance >= length gap, so a ratio above the threshold bounds the gap: a free filter."""
 
+_DISTINCT_CORES: Final = """
+    SELECT name_core_hash, any_value(name_core) AS core FROM {table}
+    WHERE {type_column} = 'entity' AND name_core_hash IS NOT NULL {extra}
+    GROUP BY name_core_hash"""
+
 _COMPANY_BLOCKS: Final = f"""
-WITH rec AS (
-    SELECT record_id, name_core, {_NO_USABLE_ID} AS no_id FROM records
-    WHERE subject_type = 'entity' AND name_core IS NOT NULL
-), ent AS (
-    SELECT entry_id, name_core, {_NO_USABLE_ID} AS no_id FROM entries
-    WHERE debtor_type = 'entity' AND name_core IS NOT NULL
-), rec_no_id AS (SELECT * FROM rec WHERE no_id), ent_no_id AS (SELECT * FROM ent WHERE no_id)
-SELECT record_id, entry_id, r_core, e_core FROM (
-    SELECT r.record_id, e.entry_id, r.name_core AS r_core, e.name_core AS e_core
-    FROM rec_no_id r JOIN ent e
-      ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
+WITH rec_no_id AS ({
+    _DISTINCT_CORES.format(
+        table="records", type_column="subject_type", extra="AND " + _NO_USABLE_ID
+    )
+}),
+ent AS ({_DISTINCT_CORES.format(table="entries", type_column="debtor_type", extra="")}),
+ent_no_id AS ({
+    _DISTINCT_CORES.format(table="entries", type_column="debtor_type", extra="AND " + _NO_USABLE_ID)
+}),
+rec_near_ent_no_id AS (
+    SELECT name_core_hash, any_value(name_core) AS core FROM records
+    WHERE subject_type = 'entity' AND name_core_hash IS NOT NULL AND NOT {_NO_USABLE_ID}
+      AND left(name_core, {CORE_PREFIX}) IN (SELECT left(core, {CORE_PREFIX}) FROM ent_no_id)
+    GROUP BY name_core_hash
+)
+SELECT DISTINCT r_key, e_key, r_core, e_core FROM (
+    SELECT r.name_core_hash AS r_key, e.name_core_hash AS e_key, r.core AS r_core,
+           e.core AS e_core
+    FROM rec_no_id r JOIN ent e ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
     UNION ALL
-    SELECT r.record_id, e.entry_id, r.name_core, e.name_core
-    FROM rec r JOIN ent_no_id e
-      ON left(r.name_core, {CORE_PREFIX}) = left(e.name_core, {CORE_PREFIX})
-    WHERE NOT r.no_id
+    SELECT r.name_core_hash, e.name_core_hash, r.core, e.core
+    FROM rec_near_ent_no_id r JOIN ent_no_id e
+      ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
 )
 WHERE abs(length(r_core) - length(e_core)) <= {_MAX_LENGTH_GAP} * (length(r_core) + length(e_core))
 """
+"""Blocked pairs of DISTINCT company cores (a company recurs across records and cases, so
+each pair of names is scored once): a record core without a usable ID against every listed
+core, and a record core with an ID against listed cores without one."""
 
 NAME_ONLY_COMPANY: Final = f"""
-SELECT record_id, entry_id, 'name_only' AS tier, score, 'debtor' AS link, 'debtor' AS via,
-       CASE WHEN ratio >= 100 THEN 'company_core_name_equal_no_id'
-            ELSE 'company_core_name_similar_no_id' END AS evidence
-FROM {COMPANY_PAIRS_RELATION}
+SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier, s.score,
+       'debtor' AS link, 'debtor' AS via,
+       CASE WHEN s.ratio >= 100 THEN 'company_core_name_equal_no_id'
+            ELSE 'company_core_name_similar_no_id' END AS evidence,
+       CAST(NULL AS VARCHAR) AS record_key
+FROM {COMPANY_PAIRS_RELATION} s
+JOIN records r ON r.name_core_hash = s.r_key
+JOIN entries e ON e.name_core_hash = s.e_key
+WHERE r.subject_type = 'entity' AND e.debtor_type = 'entity' AND e.name_core = s.e_core
+  AND ({_NO_USABLE_ID.replace("id_", "r.id_")} OR {_NO_USABLE_ID.replace("id_", "e.id_")})
 """
+"""Scored core pairs back to every record and entry with those cores, at least one side of
+each pair without a usable ID. The record's core text is checked in ``candidates_sql``."""
 
 
 def _ratios(left: list[str], right: list[str]) -> list[float]:
@@ -154,19 +202,28 @@ def _ratios(left: list[str], right: list[str]) -> list[float]:
         return [fuzz.ratio(a, b) for a, b in zip(left, right, strict=True)]
 
 
-def score_company_names(con: duckdb.DuckDBPyConnection) -> int:
-    """Block company names, score the blocked pairs, register :data:`COMPANY_PAIRS_RELATION`.
+def stage_typo_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Register :data:`TYPO_RELATIONS` on ``con`` (must run before :data:`FUZZY_ID_NAME`)."""
+    for name, sql in TYPO_RELATIONS.items():
+        con.register(name, query_frame(con, sql).to_arrow())
 
-    Returns the number of pairs kept. Must run before :data:`NAME_ONLY_COMPANY` is queried.
+
+def score_company_names(con: duckdb.DuckDBPyConnection) -> int:
+    """Block distinct company cores, score the blocked pairs, register
+    :data:`COMPANY_PAIRS_RELATION` (``r_key, e_key, r_core, e_core, ratio, score``: the core
+    pairs at or above the threshold).
+
+    Returns the number of core pairs kept. Must run before :data:`NAME_ONLY_COMPANY` is
+    queried.
     """
     blocked = query_frame(con, _COMPANY_BLOCKS)
     ratios = _ratios(blocked["r_core"].to_list(), blocked["e_core"].to_list())
     scored = (
-        blocked.select("record_id", "entry_id")
+        blocked.select("r_key", "e_key", "r_core", "e_core")
         .with_columns(pl.Series("ratio", ratios, dtype=pl.Float64))
         .filter(pl.col("ratio") >= COMPANY_RATIO_THRESHOLD)
         .with_columns((pl.col("ratio") / 100 * NAME_ONLY_COMPANY_MAX_SCORE).alias("score"))
     )
-    log.debug("company names: %d blocked pairs, %d kept", blocked.height, scored.height)
+    log.debug("company cores: %d blocked pairs, %d kept", blocked.height, scored.height)
     con.register(COMPANY_PAIRS_RELATION, scored.to_arrow())
     return scored.height

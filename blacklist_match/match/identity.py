@@ -22,6 +22,7 @@ from blacklist_match.match.fuzzy import (
     NAME_ONLY_COMPANY,
     NAME_ONLY_PERSON,
     score_company_names,
+    stage_typo_relations,
 )
 from blacklist_match.match.registry import (
     FULL_PERSON_KINDS_SQL,
@@ -38,64 +39,69 @@ TIER_RANK_SQL: Final = (
 )
 
 
-# Candidate pairs (record_id, entry_id, tier, score, link, via, evidence), one query per tier.
+# Candidate pairs (record_rid, entry_rid, tier, score, link, via, evidence, record_key), one
+# query per tier. Tiers join on the stored integer key hashes (``*_hash``, store_schema) and
+# carry integer row ids (``rid``): text is read only on the few pairs found, in
+# ``candidates_sql``, which checks the keys' text so a hash collision can never make a pair.
 _EXACT_ID: Final = f"""
 WITH rec_keys AS (
-    SELECT record_id, id_norm AS match_id, id_kind AS match_kind, subject_id AS raw FROM records
-    WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
+    SELECT rid AS record_rid, id_norm_hash AS match_key FROM records
+    WHERE id_norm_hash IS NOT NULL AND id_kind <> 'masked_resident_id'
     UNION ALL
-    SELECT record_id, id_alt_norm, id_alt_kind, subject_id FROM records
-    WHERE id_alt_norm IS NOT NULL
+    SELECT rid, id_alt_norm_hash FROM records WHERE id_alt_norm_hash IS NOT NULL
 ), ent_keys AS (
-    SELECT entry_id, id_norm AS match_id, id_number AS raw FROM entries
-    WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
+    SELECT rid AS entry_rid, id_norm_hash AS match_key FROM entries
+    WHERE id_norm_hash IS NOT NULL AND id_kind <> 'masked_resident_id'
     UNION ALL
-    SELECT entry_id, id_alt_norm, id_number FROM entries WHERE id_alt_norm IS NOT NULL
+    SELECT rid, id_alt_norm_hash FROM entries WHERE id_alt_norm_hash IS NOT NULL
 )
-SELECT record_id, entry_id, 'exact_id' AS tier, {scores.EXACT_ID} AS score,
-       'debtor' AS link, 'debtor' AS via,
-       CASE WHEN match_kind = 'resident_id'
-             AND (length(regexp_replace(coalesce(r_raw, ''), '[\\s-]', '', 'g')) = 15
-                  OR length(regexp_replace(coalesce(e_raw, ''), '[\\s-]', '', 'g')) = 15)
-            THEN 'id_equal_after_15_to_18' ELSE 'id_equal' END AS evidence
-FROM (
-    SELECT DISTINCT rk.record_id, ek.entry_id, rk.match_kind, rk.raw AS r_raw, ek.raw AS e_raw
-    FROM rec_keys rk JOIN ent_keys ek USING (match_id)
-)
+SELECT DISTINCT record_rid, entry_rid, 'exact_id' AS tier, {scores.EXACT_ID} AS score,
+       'debtor' AS link, 'debtor' AS via, 'id_equal' AS evidence,
+       CAST(NULL AS VARCHAR) AS record_key
+FROM rec_keys JOIN ent_keys USING (match_key)
 """
-"""Equal canonical IDs; the raw text is measured only on the matched pairs."""
+"""Equal canonical IDs (either reading of each side). ``candidates_sql`` checks the text and
+tells ``id_equal_after_15_to_18`` from the raw forms."""
 
 _CROSSWALK: Final = f"""
-SELECT r.record_id, e.entry_id, 'id_crosswalk' AS tier, {scores.ID_CROSSWALK} AS score,
-       'debtor' AS link, 'debtor' AS via,
+SELECT r.rid AS record_rid, e.rid AS entry_rid, 'id_crosswalk' AS tier,
+       {scores.ID_CROSSWALK} AS score, 'debtor' AS link, 'debtor' AS via,
        CASE WHEN r.id_kind = 'uscc' THEN 'uscc_contains_org_code'
-            ELSE 'org_code_in_uscc' END AS evidence
-FROM records r JOIN entries e ON r.org_code_key = e.org_code_key
+            ELSE 'org_code_in_uscc' END AS evidence,
+       CAST(NULL AS VARCHAR) AS record_key
+FROM records r JOIN entries e ON r.org_code_key_hash = e.org_code_key_hash
 WHERE r.id_kind <> e.id_kind
 """
 
+_MASKED_ENTRIES: Final = """(
+    SELECT rid, mask_key_hash, name_key_hash, name_core_hash, age, published_on FROM entries
+    WHERE id_kind = 'masked_resident_id' AND mask_key_hash IS NOT NULL)"""
+
 _MASKED: Final = f"""
-SELECT record_id, entry_id, 'masked_id_name' AS tier,
+SELECT DISTINCT record_rid, entry_rid, 'masked_id_name' AS tier,
        CASE WHEN age_checked THEN {scores.MASKED_ID_NAME_AGE_CHECKED}
             ELSE {scores.MASKED_ID_NAME} END AS score,
        'debtor' AS link, 'debtor' AS via,
        CASE WHEN age_checked THEN 'masked_id_compatible_name_equal_age_consistent'
-            ELSE 'masked_id_compatible_name_equal' END AS evidence
+            ELSE 'masked_id_compatible_name_equal' END AS evidence,
+       CAST(NULL AS VARCHAR) AS record_key
 FROM (
-    SELECT r.record_id, e.entry_id,
-           e.age IS NOT NULL AND e.published_on IS NOT NULL AS age_checked,
-           strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE AS birth,
-           e.age, e.published_on
-    FROM records r JOIN entries e ON r.mask_key = e.mask_key
-    WHERE e.id_kind = 'masked_resident_id' AND r.id_kind IN {FULL_PERSON_KINDS_SQL}
-      AND (r.name_key = e.name_key OR r.name_core = e.name_core)
+    SELECT r.rid AS record_rid, e.rid AS entry_rid,
+           e.age IS NOT NULL AND e.published_on IS NOT NULL AS age_checked
+    FROM records r JOIN {_MASKED_ENTRIES} e
+      ON r.mask_key_hash = e.mask_key_hash AND r.name_key_hash = e.name_key_hash
+    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}
+    UNION ALL
+    SELECT r.rid, e.rid, e.age IS NOT NULL AND e.published_on IS NOT NULL
+    FROM records r JOIN {_MASKED_ENTRIES} e
+      ON r.mask_key_hash = e.mask_key_hash AND r.name_core_hash = e.name_core_hash
+    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}
 )
-WHERE {age_consistent_sql("birth", "age", "published_on")}
 """
 """A full ID compatible with a masked one: the 14 visible characters equal (so the check
-character holds for the hidden month-day), the person name keys equal, and the age the
-list published consistent with the birth date within a year (sites compute age at
-different moments)."""
+character holds for the hidden month-day) and the person name keys equal. The age the list
+published must agree with the birth date within a year (sites compute age at different
+moments): ``candidates_sql`` checks that, with the text, on the pairs found."""
 
 TIER_QUERIES: Final = {
     S.Tier.EXACT_ID: _EXACT_ID,
@@ -109,38 +115,103 @@ TIER_QUERIES: Final = {
 (:func:`blacklist_match.match.fuzzy.score_company_names`) and joins the union as a relation."""
 
 
-def pairs_sql() -> str:
+TIER_PAIRS_RELATION: Final = "match_tier_pairs"
+"""Every tier's pairs, when the engine runs the tiers one by one (:func:`find_candidates`)."""
+
+
+def pairs_sql(tier_pairs: str | None = None) -> str:
     """The SQL of every tier's pairs, strongest tier per (record, entry), reading the
     scored company-name relation :data:`~blacklist_match.match.fuzzy.COMPANY_PAIRS_RELATION`
-    (which the engine must register first).
+    (which :func:`stage_relations` registers first).
 
+    Columns: ``record_rid``, ``entry_rid`` (the tables' integer row ids), ``tier``, ``score``,
+    ``link``, ``via``, ``evidence`` and ``record_key`` (text the record's key must equal, for
+    the tiers whose key came from a third table; checked by :func:`candidates_sql`).
     Within the strongest tier, every registry role that links is kept (one row per role),
     so a person who is both director and legal representative of a listed entity reaches
     the scopes of both roles. Constant text: the Spark engine transpiles this same SQL.
+    With ``tier_pairs`` (a relation name), the tiers' pairs are read from there instead.
     """
-    union = "\nUNION ALL\n".join(
-        f"({query})" for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
+    union = (
+        f"SELECT * FROM {tier_pairs}"
+        if tier_pairs
+        else "\nUNION ALL\n".join(
+            f"({query})" for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
+        )
     )
     return f"""
-    SELECT record_id, entry_id, tier, score, link, via, evidence FROM (
+    SELECT record_rid, entry_rid, tier, score, link, via, evidence, record_key FROM (
         SELECT *, {TIER_RANK_SQL} AS tier_rank FROM ({union}) AS all_pairs
     ) AS pairs
     QUALIFY row_number() OVER (
-                PARTITION BY record_id, entry_id, via ORDER BY tier_rank, score DESC, evidence) = 1
-        AND tier_rank = min(tier_rank) OVER (PARTITION BY record_id, entry_id)
+                PARTITION BY record_rid, entry_rid, via ORDER BY tier_rank, score DESC, evidence)
+            = 1
+        AND tier_rank = min(tier_rank) OVER (PARTITION BY record_rid, entry_rid)
     """
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
-    """The SQL of every tier's pairs (:func:`pairs_sql`), after scoring company names on
-    ``con`` (it registers the relation the SQL reads)."""
+_CLEAN_LENGTH: Final = "length(regexp_replace(coalesce({col}, ''), '[\\s-]', '', 'g'))"
+
+_RECORD_ORG_CODE: Final = (
+    "CASE r.id_kind WHEN 'uscc' THEN substr(r.id_norm, 9, 9) WHEN 'org_code' THEN r.id_norm END"
+)
+_RECORD_MASK_KEY: Final = "left(r.id_norm, 10) || right(r.id_norm, 4)"
+
+_KEYS_AGREE: Final = f"""CASE p.tier
+    WHEN 'exact_id' THEN coalesce(r.id_norm IN (e.id_norm, e.id_alt_norm), false)
+                         OR coalesce(r.id_alt_norm IN (e.id_norm, e.id_alt_norm), false)
+    WHEN 'id_crosswalk' THEN {_RECORD_ORG_CODE} = e.org_code_key
+    WHEN 'masked_id_name' THEN {_RECORD_MASK_KEY} = e.mask_key
+         AND {
+    age_consistent_sql(
+        "strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE", "e.age", "e.published_on"
+    )
+}
+    WHEN 'registry_link' THEN p.record_key IN (r.id_norm, r.id_alt_norm, {_RECORD_ORG_CODE})
+    ELSE true END"""
+"""The pair's identifiers agree as text (the tiers joined their integer hashes), and a masked
+pair's published age fits the birth date in the full ID.
+
+Only the record's ID columns are read (the organisation code and mask key are derived from
+``id_norm``, as the load derives them): every other text column would cost a scan of all
+records. Names are not re-read: a name pair rests on an ID pair already checked
+(``masked_id_name``), on a one-edit ID compared as text (``fuzzy_id_name``), or is review-only
+(``name_only``); for any of them to be wrong two different names must share a 63-bit hash
+within one small block (chance well under 1e-12 a run)."""
+
+_EVIDENCE: Final = f"""CASE WHEN p.tier = 'exact_id'
+         AND 'resident_id' IN (r.id_kind, r.id_alt_kind)
+         AND ({_CLEAN_LENGTH.format(col="r.subject_id")} = 15
+              OR {_CLEAN_LENGTH.format(col="e.id_number")} = 15)
+    THEN 'id_equal_after_15_to_18' ELSE p.evidence END"""
+
+
+def stage_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the relations the plan reads besides the three tables: the possible typos
+    (:data:`~blacklist_match.match.fuzzy.TYPO_RELATIONS`) and the scored company-name pairs.
+    Run on ``con`` before :func:`pairs_sql`'s SQL, whenever the tables changed."""
+    stage_typo_relations(con)
     score_company_names(con)
-    return pairs_sql()
+
+
+def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of every tier's pairs by ``record_id`` and ``entry_id``, their keys checked
+    as text (no listing-date window), after scoring company names on ``con`` (it registers
+    the relation the SQL reads)."""
+    stage_relations(con)
+    return f"""
+    SELECT r.record_id, e.entry_id, p.tier, p.score, p.link, p.via, {_EVIDENCE} AS evidence
+    FROM ({pairs_sql()}) p
+    JOIN records r ON r.rid = p.record_rid
+    JOIN entries e ON e.rid = p.entry_rid
+    WHERE {_KEYS_AGREE}
+    """
 
 
 def candidates_sql(pairs: str) -> str:
     """Candidates joined to their record and entry, kept only where the entry was listed
-    on the record's event date; ``$as_of`` (a DATE or NULL) is the one bound parameter."""
+    on the record's event date and the pair's keys agree as text (:data:`_KEYS_AGREE`);
+    ``$as_of`` (a DATE or NULL) is the one bound parameter."""
     return f"""
     WITH pairs AS ({pairs}),
     known AS (
@@ -153,12 +224,13 @@ def candidates_sql(pairs: str) -> str:
            r.id_norm IS NOT NULL AS subject_id_valid,
            e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
            e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.known_until AS listed_until,
-           p.tier, p.score, p.link, p.via, p.evidence
+           p.tier, p.score, p.link, p.via, {_EVIDENCE} AS evidence
     FROM pairs p
-    JOIN records r USING (record_id)
-    JOIN known e USING (entry_id)
+    JOIN records r ON r.rid = p.record_rid
+    JOIN known e ON e.rid = p.entry_rid
     WHERE e.listed_from <= r.event_date
       AND (e.known_until IS NULL OR r.event_date < e.known_until)
+      AND {_KEYS_AGREE}
     ORDER BY r.record_id, e.entry_id
     """
 
@@ -170,4 +242,39 @@ def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -
     With ``as_of``, the list is taken as it was known on that date: entries published later
     are left out, and an end (removal, snapshot absence) after that date is not yet known.
     """
-    return query_frame(con, candidates_sql(candidate_pairs(con)), {"as_of": as_of})
+    stage_relations(con)
+    # One statement per tier: each plan is then made knowing its inputs' real sizes (in one
+    # union the planner misjudged the small staged relations and the whole took twice the
+    # sum of its parts); the pairs are few, so holding them in Arrow costs nothing.
+    import pyarrow as pa
+
+    parts = [
+        con.sql(query).to_arrow_table() for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
+    ]
+    tier_pairs = pl.from_arrow(pa.concat_tables(parts, promote_options="permissive"))
+    assert isinstance(tier_pairs, pl.DataFrame)  # noqa: S101 - a table always gives a frame
+    con.register(TIER_PAIRS_RELATION, strongest_pairs(tier_pairs).to_arrow())
+    try:
+        return query_frame(
+            con, candidates_sql(f"SELECT * FROM {TIER_PAIRS_RELATION}"), {"as_of": as_of}
+        )
+    finally:
+        con.unregister(TIER_PAIRS_RELATION)
+
+
+def strongest_pairs(tier_pairs: pl.DataFrame) -> pl.DataFrame:
+    """The selection :func:`pairs_sql` makes, in Polars (a hash pass, where the SQL's two
+    windows sort): per (record, entry) only the strongest tier, and within it one row per
+    ``via``, the highest score first, then the evidence code. A test holds the two equal."""
+    ranks = {tier.value: rank for rank, tier in enumerate(S.TIER_ORDER)}
+    ranked = tier_pairs.with_columns(
+        pl.col("tier").replace_strict(ranks, return_dtype=pl.Int8).alias("tier_rank"),
+        pl.col("score").cast(pl.Float64),
+    )
+    pair = ("record_rid", "entry_rid")
+    return (
+        ranked.filter(pl.col("tier_rank") == pl.col("tier_rank").min().over(pair))
+        .sort(["score", "evidence"], descending=[True, False])
+        .unique([*pair, "via"], keep="first", maintain_order=True)
+        .drop("tier_rank")
+    )

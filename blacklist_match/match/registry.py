@@ -40,63 +40,81 @@ _ROLE_VALID: Final = """(o.start_date IS NULL OR o.start_date <= r.event_date)
 
 REGISTRY_LINK: Final = f"""
 WITH person_rec AS (
-    SELECT record_id, event_date, id_norm AS person_id FROM records
-    WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND id_norm IS NOT NULL
+    SELECT rid AS record_rid, event_date, id_norm_hash AS person_key FROM records
+    WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND id_norm_hash IS NOT NULL
     UNION ALL
-    SELECT record_id, event_date, id_alt_norm FROM records WHERE id_alt_kind = 'resident_id'
+    SELECT rid, event_date, id_alt_norm_hash FROM records WHERE id_alt_kind = 'resident_id'
 ), person_roles AS (
-    SELECT r.record_id, o.role, o.entity_id_norm, o.entity_org_code_key
-    FROM person_rec r JOIN officers o ON o.person_id_norm = r.person_id
+    SELECT r.record_rid, o.role, o.person_id_norm AS record_key, o.entity_id_norm,
+           o.entity_id_norm_hash, o.entity_org_code_key, o.entity_org_code_key_hash
+    FROM person_rec r JOIN officers o ON o.person_id_norm_hash = r.person_key
     WHERE {_ROLE_VALID}
 ), entity_entries AS (
-    SELECT entry_id, id_norm, org_code_key FROM entries
-    WHERE debtor_type = 'entity' AND id_norm IS NOT NULL
+    SELECT rid AS entry_rid, id_norm, id_norm_hash, org_code_key, org_code_key_hash
+    FROM entries WHERE debtor_type = 'entity' AND id_norm_hash IS NOT NULL
 ), officer_of_entity AS (
-    SELECT pr.record_id, e.entry_id, pr.role
-    FROM person_roles pr JOIN entity_entries e ON e.org_code_key = pr.entity_org_code_key
+    SELECT pr.record_rid, e.entry_rid, pr.role, pr.record_key
+    FROM person_roles pr JOIN entity_entries e
+      ON e.org_code_key_hash = pr.entity_org_code_key_hash
+    WHERE e.org_code_key = pr.entity_org_code_key
     UNION ALL
-    SELECT pr.record_id, e.entry_id, pr.role
-    FROM person_roles pr JOIN entity_entries e ON e.id_norm = pr.entity_id_norm
-    WHERE e.org_code_key IS NULL
+    SELECT pr.record_rid, e.entry_rid, pr.role, pr.record_key
+    FROM person_roles pr JOIN entity_entries e ON e.id_norm_hash = pr.entity_id_norm_hash
+    WHERE e.org_code_key_hash IS NULL AND e.id_norm = pr.entity_id_norm
 ), entity_rec AS (
-    SELECT record_id, event_date, id_norm, org_code_key FROM records
-    WHERE id_kind IN {ENTITY_KINDS_SQL} AND id_norm IS NOT NULL
+    SELECT rid AS record_rid, event_date, id_norm_hash, org_code_key_hash FROM records
+    WHERE id_kind IN {ENTITY_KINDS_SQL} AND id_norm_hash IS NOT NULL
+), officer_links AS (
+    SELECT role, start_date, end_date, person_id_kind, person_id_norm, person_id_norm_hash,
+           person_mask_key, person_mask_key_hash, person_name_key, person_name_key_hash,
+           entity_org_code_key, entity_org_code_key_hash, entity_id_norm, entity_id_norm_hash
+    FROM officers
+    WHERE person_id_norm_hash IN (SELECT id_norm_hash FROM entries WHERE debtor_type = 'person')
+       OR person_mask_key_hash IN (
+              SELECT mask_key_hash FROM entries WHERE id_kind = 'masked_resident_id')
 ), entity_roles AS (
-    SELECT r.record_id, o.role, o.person_id_norm, o.person_mask_key, o.person_name_key,
-           o.person_id_kind
-    FROM entity_rec r JOIN officers o ON o.entity_org_code_key = r.org_code_key
+    SELECT r.record_rid, o.role, o.person_id_norm, o.person_id_norm_hash, o.person_mask_key,
+           o.person_mask_key_hash, o.person_name_key, o.person_name_key_hash,
+           o.person_id_kind, o.entity_org_code_key AS record_key
+    FROM entity_rec r JOIN officer_links o ON o.entity_org_code_key_hash = r.org_code_key_hash
     WHERE {_ROLE_VALID}
     UNION ALL
-    SELECT r.record_id, o.role, o.person_id_norm, o.person_mask_key, o.person_name_key,
-           o.person_id_kind
-    FROM entity_rec r JOIN officers o ON o.entity_id_norm = r.id_norm
-    WHERE r.org_code_key IS NULL AND {_ROLE_VALID}
+    SELECT r.record_rid, o.role, o.person_id_norm, o.person_id_norm_hash, o.person_mask_key,
+           o.person_mask_key_hash, o.person_name_key, o.person_name_key_hash,
+           o.person_id_kind, o.entity_id_norm
+    FROM entity_rec r JOIN officer_links o ON o.entity_id_norm_hash = r.id_norm_hash
+    WHERE r.org_code_key_hash IS NULL AND {_ROLE_VALID}
 ), entity_of_person AS (
-    SELECT er.record_id, e.entry_id, er.role, 'entity_officer_is_listed_person_id_equal' AS ev,
-           {scores.REGISTRY_ID_EQUAL} AS score
-    FROM entity_roles er JOIN entries e ON e.id_norm = er.person_id_norm
+    SELECT er.record_rid, e.rid AS entry_rid, er.role, er.record_key,
+           'entity_officer_is_listed_person_id_equal' AS ev, {scores.REGISTRY_ID_EQUAL} AS score
+    FROM entity_roles er JOIN entries e ON e.id_norm_hash = er.person_id_norm_hash
     WHERE e.debtor_type = 'person' AND e.id_kind IN {FULL_PERSON_KINDS_SQL}
+      AND e.id_norm = er.person_id_norm
     UNION ALL
-    SELECT er.record_id, e.entry_id, er.role,
+    SELECT er.record_rid, e.rid, er.role, er.record_key,
            'entity_officer_is_listed_person_masked_id_name' AS ev,
            {scores.REGISTRY_MASKED_ID_NAME} AS score
-    FROM entity_roles er JOIN entries e ON e.mask_key = er.person_mask_key
+    FROM entity_roles er JOIN entries e
+      ON e.mask_key_hash = er.person_mask_key_hash AND e.name_key_hash = er.person_name_key_hash
     WHERE e.debtor_type = 'person' AND e.id_kind = 'masked_resident_id'
       AND er.person_id_kind IN {FULL_PERSON_KINDS_SQL}
-      AND e.name_key = er.person_name_key
+      AND e.mask_key = er.person_mask_key AND e.name_key = er.person_name_key
       AND {
     age_consistent_sql(
         "strptime(substr(er.person_id_norm, 7, 8), '%Y%m%d')::DATE", "e.age", "e.published_on"
     )
 }
 )
-SELECT record_id, entry_id, 'registry_link' AS tier, {scores.REGISTRY_ID_EQUAL} AS score,
+SELECT record_rid, entry_rid, 'registry_link' AS tier, {scores.REGISTRY_ID_EQUAL} AS score,
        'officer_of_listed_entity' AS link, role AS via,
-       'officer_of_listed_entity_id_equal' AS evidence
+       'officer_of_listed_entity_id_equal' AS evidence, record_key
 FROM officer_of_entity
 UNION ALL
-SELECT record_id, entry_id, 'registry_link' AS tier, score,
-       'entity_of_listed_person' AS link, role AS via, ev AS evidence
+SELECT record_rid, entry_rid, 'registry_link' AS tier, score,
+       'entity_of_listed_person' AS link, role AS via, ev AS evidence, record_key
 FROM entity_of_person
 """
-"""Registry pairs ``(record_id, entry_id, tier, score, link, via, evidence)``."""
+"""Registry pairs ``(record_rid, entry_rid, tier, score, link, via, evidence, record_key)``:
+joined on key hashes; the officer-to-entry step compares the text there (both sides are
+small), the record-to-officer step leaves the officer's key in ``record_key`` for
+``candidates_sql`` to compare with the record's."""
