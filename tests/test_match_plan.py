@@ -49,8 +49,8 @@ def store(scenario_db: Path, tmp_path: Path) -> Iterator[Store]:
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(PAIR_COLUMNS).with_columns(pl.col("score").cast(pl.Float64)).sort(
-        PAIR_COLUMNS
+    return (
+        frame.select(PAIR_COLUMNS).with_columns(pl.col("score").cast(pl.Float64)).sort(PAIR_COLUMNS)
     )
 
 
@@ -83,10 +83,11 @@ def test_polars_selection_equals_the_sql_selection(store: Store) -> None:
 def test_every_key_hash_is_the_hash_of_its_text(store: Store) -> None:
     for table, sources in KEY_HASH_SOURCES.items():
         for source in sources:
-            wrong = store.con.execute(
-                f"SELECT count(*) FROM {table} WHERE ({source} IS NULL) <> ({source}_hash IS NULL)"
+            sql = (
+                f"SELECT count(*) FROM {table} WHERE ({source} IS NULL) <> ({source}_hash IS NULL)"  # noqa: S608 - constant names
                 f" OR {source}_hash <> (hash({source}) >> 1)::BIGINT"
-            ).fetchall()[0][0]
+            )
+            wrong = store.con.execute(sql).fetchall()[0][0]
             assert wrong == 0, (table, source)
     filled = store.con.execute("SELECT count(id_norm_hash), count(rid) FROM records").fetchall()
     assert filled[0][0] > 0 and filled[0][1] > 0
@@ -109,9 +110,11 @@ def test_a_hash_collision_never_makes_an_identity(store: Store) -> None:
     )
     after = find_candidates(store.con)
     collided = after.filter(pl.col("tier") == "exact_id")
-    assert collided.filter(pl.col("subject_id_valid")).join(
-        exact, on=["record_id", "entry_id"], how="anti"
-    ).is_empty()
+    assert (
+        collided.filter(pl.col("subject_id_valid"))
+        .join(exact, on=["record_id", "entry_id"], how="anti")
+        .is_empty()
+    )
 
 
 def test_a_version_1_store_gets_its_key_hashes_and_row_ids(store: Store) -> None:
@@ -124,9 +127,10 @@ def test_a_version_1_store_gets_its_key_hashes_and_row_ids(store: Store) -> None
     store.con.execute("DELETE FROM meta WHERE key = 'key_hash_probe'")
     store.close()
     with Store.open(path) as upgraded:
-        assert upgraded.con.execute("SELECT count(*) FROM records WHERE rid IS NULL").fetchall()[
-            0
-        ][0] == 0
+        assert (
+            upgraded.con.execute("SELECT count(*) FROM records WHERE rid IS NULL").fetchall()[0][0]
+            == 0
+        )
         assert find_candidates(upgraded.con).equals(expected)
 
 
