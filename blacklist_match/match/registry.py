@@ -44,14 +44,21 @@ WITH person_rec AS (
     WHERE id_kind IN {FULL_PERSON_KINDS_SQL} AND id_norm_hash IS NOT NULL
     UNION ALL
     SELECT rid, event_date, id_alt_norm_hash FROM records WHERE id_alt_kind = 'resident_id'
-), person_roles AS (
-    SELECT r.record_rid, o.role, o.person_id_norm AS record_key, o.entity_id_norm,
-           o.entity_id_norm_hash, o.entity_org_code_key, o.entity_org_code_key_hash
-    FROM person_rec r JOIN officers o ON o.person_id_norm_hash = r.person_key
-    WHERE {_ROLE_VALID}
 ), entity_entries AS (
     SELECT rid AS entry_rid, id_norm, id_norm_hash, org_code_key, org_code_key_hash
     FROM entries WHERE debtor_type = 'entity' AND id_norm_hash IS NOT NULL
+), officers_of_listed AS (
+    SELECT role, start_date, end_date, person_id_norm, person_id_norm_hash, entity_id_norm,
+           entity_id_norm_hash, entity_org_code_key, entity_org_code_key_hash
+    FROM officers
+    WHERE person_id_norm_hash IS NOT NULL AND (
+          entity_org_code_key_hash IN (SELECT org_code_key_hash FROM entity_entries)
+       OR entity_id_norm_hash IN (SELECT id_norm_hash FROM entity_entries))
+), person_roles AS (
+    SELECT r.record_rid, o.role, o.person_id_norm AS record_key, o.entity_id_norm,
+           o.entity_id_norm_hash, o.entity_org_code_key, o.entity_org_code_key_hash
+    FROM person_rec r JOIN officers_of_listed o ON o.person_id_norm_hash = r.person_key
+    WHERE {_ROLE_VALID}
 ), officer_of_entity AS (
     SELECT pr.record_rid, e.entry_rid, pr.role, pr.record_key
     FROM person_roles pr JOIN entity_entries e
