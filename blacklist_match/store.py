@@ -41,12 +41,11 @@ from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
-    KEY_HASH_SOURCES,
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
+    key_hash_assignments,
     key_hash_columns,
-    key_hash_expr,
     key_hash_select,
     upgrade_key_hashes,
 )
@@ -309,7 +308,8 @@ class Store:
             {"load": load_id, "now": now},
         )
         updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:]) + "".join(
-            f", {c}_hash = {key_hash_expr('s.' + c)}" for c in KEY_HASH_SOURCES["list_entries"]
+            f", {column} = {sql}"
+            for column, sql in key_hash_assignments("list_entries", "s").items()
         )
         con.execute(
             f"""

@@ -99,6 +99,8 @@ DDL: Final = (
         mask_key_hash BIGINT,
         name_key_hash BIGINT,
         name_core_hash BIGINT,
+        typo_head_hash BIGINT,
+        typo_tail_hash BIGINT,
         rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
@@ -176,6 +178,8 @@ DDL: Final = (
         mask_key_hash BIGINT,
         name_key_hash BIGINT,
         name_core_hash BIGINT,
+        typo_head_hash BIGINT,
+        typo_tail_hash BIGINT,
         rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
         row_hash VARCHAR NOT NULL,
         load_id BIGINT NOT NULL,
@@ -261,40 +265,69 @@ OFFICER_COLUMNS: Final = (
     "person_id_norm", "person_mask_key", "person_name_key",
 )  # fmt: skip
 
-KEY_HASH_SOURCES: Final = {
-    "list_entries": (
+_PERSON_18: Final = (
+    "{t}id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'masked_resident_id') "
+    "AND length({t}id_norm) = 18 AND {t}name_key IS NOT NULL"
+)
+TYPO_HEAD_KEY: Final = (
+    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || left({t}id_norm, 6) END"
+)
+TYPO_TAIL_KEY: Final = (
+    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || right({t}id_norm, 4) END"
+)
+"""A person's name key with the first 6 / last 4 characters of an 18-character ID (a mask
+shows both): one substitution or adjacent transposition touches at most one of the two, so
+a typo'd ID shares one of them with the right one (the ``fuzzy_id_name`` blocks)."""
+
+_COMMON_KEYS: Final = {
+    **{f"{c}_hash": "{t}" + c for c in (
         "id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core",
-    ),
-    "records": ("id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core"),
-    "officers": (
+    )},
+    "typo_head_hash": TYPO_HEAD_KEY,
+    "typo_tail_hash": TYPO_TAIL_KEY,
+}  # fmt: skip
+
+KEY_HASHES: Final[dict[str, dict[str, str]]] = {
+    "list_entries": _COMMON_KEYS,
+    "records": _COMMON_KEYS,
+    "officers": {f"{c}_hash": "{t}" + c for c in (
         "entity_id_norm", "entity_org_code_key", "person_id_norm", "person_mask_key",
         "person_name_key",
-    ),
+    )},
 }  # fmt: skip
-"""Blocking keys stored a second time as 63-bit integers (``<key>_hash``), computed on load.
+"""Per table: each blocking key stored a second time as a 63-bit integer (``*_hash``),
+computed on load, and the key's SQL (``{t}`` stands for a table alias and its dot).
 
 Matching joins on these integers (several times faster than joining the text) and then
-checks the text of the few pairs found, so a hash collision can never make a match."""
+checks the identifiers' text on the few pairs found, so a hash collision cannot make a
+match."""
 
 
-def key_hash_expr(column: str) -> str:
-    """SQL for the stored integer hash of a key column: null stays null (DuckDB's ``hash``
-    of NULL is a number, which would pair every keyless row with every other), and the
-    unsigned hash is shifted into a signed BIGINT, which Parquet and Spark read as is."""
-    return f"if({column} IS NULL, NULL, (hash({column}) >> 1)::BIGINT)"
+def key_hash_expr(source: str) -> str:
+    """SQL for the stored integer hash of a key: null stays null (DuckDB's ``hash`` of NULL
+    is a number, which would pair every keyless row with every other), and the unsigned
+    hash is shifted into a signed BIGINT, which Parquet and Spark read as is."""
+    return f"if(({source}) IS NULL, NULL, (hash({source}) >> 1)::BIGINT)"
 
 
 def key_hash_columns(table: str) -> tuple[str, ...]:
     """The ``*_hash`` columns of ``table`` (none for tables without blocking keys)."""
-    return tuple(f"{column}_hash" for column in KEY_HASH_SOURCES.get(table, ()))
+    return tuple(KEY_HASHES.get(table, {}))
+
+
+def key_hash_assignments(table: str, alias: str = "") -> dict[str, str]:
+    """``{hash column: SQL computing it}`` from ``table``'s key columns under ``alias``."""
+    prefix = f"{alias}." if alias else ""
+    return {
+        column: key_hash_expr(source.format(t=prefix))
+        for column, source in KEY_HASHES.get(table, {}).items()
+    }
 
 
 def key_hash_select(table: str, alias: str = "") -> str:
-    """``, hash_expr AS column_hash, ...`` for an INSERT's SELECT list ('' when none)."""
-    prefix = f"{alias}." if alias else ""
+    """``, hash_sql AS column_hash, ...`` for an INSERT's SELECT list ('' when none)."""
     return "".join(
-        f", {key_hash_expr(prefix + column)} AS {column}_hash"
-        for column in KEY_HASH_SOURCES.get(table, ())
+        f", {sql} AS {column}" for column, sql in key_hash_assignments(table, alias).items()
     )
 
 
@@ -311,7 +344,7 @@ def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
     probe = str(con.execute(KEY_HASH_PROBE).fetchall()[0][0])
     stored = con.execute("SELECT value FROM meta WHERE key = 'key_hash_probe'").fetchall()
     rehash = not stored or stored[0][0] != probe
-    for table, sources in KEY_HASH_SOURCES.items():
+    for table in KEY_HASHES:
         existing = {
             row[0]
             for row in con.execute(
@@ -322,10 +355,12 @@ def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
         }
         if table != "officers" and "rid" not in existing:
             con.execute(f"ALTER TABLE {table} ADD COLUMN rid BIGINT DEFAULT nextval('row_ids')")
-        missing = [column for column in sources if f"{column}_hash" not in existing]
+        missing = [column for column in key_hash_columns(table) if column not in existing]
         for column in missing:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {column}_hash BIGINT")
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} BIGINT")
         if missing or rehash:
-            assignments = ", ".join(f"{c}_hash = {key_hash_expr(c)}" for c in sources)
+            assignments = ", ".join(
+                f"{column} = {sql}" for column, sql in key_hash_assignments(table).items()
+            )
             con.execute(f"UPDATE {table} SET {assignments}")  # noqa: S608 - constant names
     con.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash_probe', ?)", [probe])

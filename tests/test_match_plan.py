@@ -18,7 +18,7 @@ from blacklist_match.match.identity import (
     strongest_pairs,
 )
 from blacklist_match.store import Store
-from blacklist_match.store_schema import KEY_HASH_SOURCES, key_hash_columns
+from blacklist_match.store_schema import KEY_HASHES, key_hash_assignments, key_hash_columns
 from blacklist_match.synth import build_scenario
 from blacklist_match.util import query_frame
 
@@ -81,14 +81,14 @@ def test_polars_selection_equals_the_sql_selection(store: Store) -> None:
 
 
 def test_every_key_hash_is_the_hash_of_its_text(store: Store) -> None:
-    for table, sources in KEY_HASH_SOURCES.items():
-        for source in sources:
-            sql = (
-                f"SELECT count(*) FROM {table} WHERE ({source} IS NULL) <> ({source}_hash IS NULL)"  # noqa: S608 - constant names
-                f" OR {source}_hash <> (hash({source}) >> 1)::BIGINT"
-            )
-            wrong = store.con.execute(sql).fetchall()[0][0]
-            assert wrong == 0, (table, source)
+    for table in KEY_HASHES:
+        for column, sql in key_hash_assignments(table).items():
+            wrong = store.con.execute(
+                f"SELECT count(*) FROM {table} WHERE {column} IS DISTINCT FROM {sql}"  # noqa: S608 - constant names
+            ).fetchall()[0][0]
+            assert wrong == 0, (table, column)
+    typo_blocks = store.con.execute("SELECT count(typo_head_hash) FROM records").fetchall()
+    assert typo_blocks[0][0] > 0
     filled = store.con.execute("SELECT count(id_norm_hash), count(rid) FROM records").fetchall()
     assert filled[0][0] > 0 and filled[0][1] > 0
 
@@ -120,7 +120,7 @@ def test_a_hash_collision_never_makes_an_identity(store: Store) -> None:
 def test_a_version_1_store_gets_its_key_hashes_and_row_ids(store: Store) -> None:
     expected = find_candidates(store.con)
     path = store.path
-    for table in KEY_HASH_SOURCES:
+    for table in KEY_HASHES:
         for column in key_hash_columns(table):
             store.con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     store.con.execute("ALTER TABLE records DROP COLUMN rid")

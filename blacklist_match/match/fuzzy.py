@@ -36,6 +36,7 @@ from rapidfuzz import fuzz
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match import scores
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
+from blacklist_match.store_schema import key_hash_expr
 from blacklist_match.util import query_frame
 
 log = logging.getLogger(__name__)
@@ -64,47 +65,51 @@ filter on stored columns before any text is read)."""
 TYPO_RECORDS_RELATION: Final = "match_typo_records"
 TYPO_ENTRIES_RELATION: Final = "match_typo_entries"
 
+_HEAD_SQL: Final = "name_key || '|' || left(raw, 6)"
+_TAIL_SQL: Final = "name_key || '|' || right(raw, 4)"
+_TYPO_KEYS: Final = (
+    f"{key_hash_expr(_HEAD_SQL)} AS head_hash, {key_hash_expr(_TAIL_SQL)} AS tail_hash"
+)
+"""The typo blocks of a possibly mistyped number, as the store hashes them for valid IDs
+(:data:`~blacklist_match.store_schema.TYPO_HEAD_KEY`, ``TYPO_TAIL_KEY``)."""
+
 TYPO_RELATIONS: Final = {
     TYPO_RECORDS_RELATION: f"""
-        SELECT record_rid, name_key_hash, raw FROM (
-            SELECT rid AS record_rid, name_key_hash,
+        SELECT record_rid, raw, {_TYPO_KEYS} FROM (
+            SELECT rid AS record_rid, name_key,
                    {_CLEAN_ID.format(col="subject_id")} AS raw FROM records
             WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND subject_type = 'person'
         ) WHERE regexp_matches(raw, {_PERSON18})""",
     TYPO_ENTRIES_RELATION: f"""
-        SELECT entry_rid, name_key_hash, raw FROM (
-            SELECT rid AS entry_rid, name_key_hash,
+        SELECT entry_rid, raw, {_TYPO_KEYS} FROM (
+            SELECT rid AS entry_rid, name_key,
                    {_CLEAN_ID.format(col="id_number")} AS raw FROM entries
             WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND debtor_type = 'person'
         ) WHERE regexp_matches(raw, {_PERSON18})""",
 }
-"""The few rows whose number may be a typo, staged before the tier runs (see
-:func:`stage_typo_relations`): a join plan needs to know they are few."""
+"""The few rows whose number may be a typo, with their blocks, staged before the tier runs
+(:func:`stage_typo_relations`): a join plan needs to know they are few."""
 
 FUZZY_ID_NAME: Final = f"""
-WITH listed AS (
-    SELECT rid AS entry_rid, name_key_hash, id_norm, id_kind FROM entries
-    WHERE debtor_type = 'person'
-      AND (id_kind IN {FULL_PERSON_KINDS_SQL} OR id_kind = 'masked_resident_id')
-      AND name_key_hash IN (SELECT name_key_hash FROM {TYPO_RECORDS_RELATION})
-      AND length(id_norm) = 18
-), rec_to_entry AS (
-    SELECT t.record_rid, l.entry_rid, t.raw, l.id_norm, l.id_kind
-    FROM {TYPO_RECORDS_RELATION} t JOIN listed l ON t.name_key_hash = l.name_key_hash
-     AND left(t.raw, 6) = left(l.id_norm, 6)
+WITH rec_to_entry AS (
+    SELECT t.record_rid, e.rid AS entry_rid, t.raw, e.id_norm, e.id_kind
+    FROM {TYPO_RECORDS_RELATION} t JOIN entries e ON e.typo_head_hash = t.head_hash
+    WHERE e.debtor_type = 'person'
     UNION
-    SELECT t.record_rid, l.entry_rid, t.raw, l.id_norm, l.id_kind
-    FROM {TYPO_RECORDS_RELATION} t JOIN listed l ON t.name_key_hash = l.name_key_hash
-     AND right(t.raw, 4) = right(l.id_norm, 4)
-), full_rec AS (
-    SELECT r.rid AS record_rid, r.name_key_hash, r.id_norm
-    FROM records r JOIN (SELECT DISTINCT name_key_hash FROM {TYPO_ENTRIES_RELATION}) t
-      ON r.name_key_hash = t.name_key_hash
-    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL} AND length(r.id_norm) = 18
+    SELECT t.record_rid, e.rid, t.raw, e.id_norm, e.id_kind
+    FROM {TYPO_RECORDS_RELATION} t JOIN entries e ON e.typo_tail_hash = t.tail_hash
+    WHERE e.debtor_type = 'person'
+), entry_blocks AS (
+    SELECT r.rid AS record_rid, t.entry_rid, t.raw
+    FROM {TYPO_ENTRIES_RELATION} t JOIN records r ON r.typo_head_hash = t.head_hash
+    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}
+    UNION
+    SELECT r.rid, t.entry_rid, t.raw
+    FROM {TYPO_ENTRIES_RELATION} t JOIN records r ON r.typo_tail_hash = t.tail_hash
+    WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}
 ), entry_to_rec AS (
-    SELECT DISTINCT r.record_rid, t.entry_rid, t.raw, r.id_norm, 'entry_typo' AS id_kind
-    FROM {TYPO_ENTRIES_RELATION} t JOIN full_rec r ON t.name_key_hash = r.name_key_hash
-     AND (left(t.raw, 6) = left(r.id_norm, 6) OR right(t.raw, 4) = right(r.id_norm, 4))
+    SELECT b.record_rid, b.entry_rid, b.raw, r.id_norm, 'entry_typo' AS id_kind
+    FROM entry_blocks b JOIN records r ON r.rid = b.record_rid
 ), compared AS (
     SELECT record_rid, entry_rid, id_kind,
            damerau_levenshtein(
@@ -122,9 +127,9 @@ SELECT record_rid, entry_rid, 'fuzzy_id_name' AS tier,
        CAST(NULL AS VARCHAR) AS record_key
 FROM compared WHERE edits <= {scores.MAX_ID_EDITS}
 """
-"""Typo pairs, read from the staged :data:`TYPO_RELATIONS`. Against a mask, an edit inside
-the hidden month-day leaves 0 visible edits. The name keys are joined by hash;
-``candidates_sql`` compares their text."""
+"""Typo pairs, read from the staged :data:`TYPO_RELATIONS` and joined on the stored block
+hashes (the record side's ID text is read only for the blocked pairs). Against a mask, an
+edit inside the hidden month-day leaves 0 visible edits."""
 
 NAME_ONLY_PERSON: Final = f"""
 SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier,
