@@ -359,8 +359,7 @@ def apply_rules(candidates: pl.LazyFrame, pack: RulePack) -> pl.LazyFrame:
     """
     sub_type = pl.col(S.SUB_TYPE)
     accepted = (
-        (pl.col("rule_sub_types").is_null() | pl.col("rule_sub_types").list.contains(sub_type))
-        & ~(sub_type.is_not_null() & pl.col("rule_exempt").list.contains(sub_type)).fill_null(False)
+        ~(sub_type.is_not_null() & pl.col("rule_exempt").list.contains(sub_type)).fill_null(False)
         & (pl.col(S.TIER).replace_strict(TIER_RANK) <= pl.col("rule_min_tier_rank"))
         & _in_scope()
         & (
@@ -384,8 +383,21 @@ def apply_rules(candidates: pl.LazyFrame, pack: RulePack) -> pl.LazyFrame:
         .then(pl.lit(S.Action.REVIEW.value))
         .otherwise(pl.col("rule_action"))
     )
-    return (
-        candidates.join(pack.table.lazy(), on=S.RECORD_TYPE, how="inner")
-        .filter(accepted.fill_null(False))
-        .with_columns(action.alias(S.ACTION))
+    # A rule names its sub-types or takes them all: join each candidate only to the rules of
+    # its own (record type, sub-type) and to its record type's catch-all rules, rather than
+    # to every rule of the record type and a list test per row.
+    named = pack.table.filter(pl.col("rule_sub_types").is_not_null()).explode("rule_sub_types")
+    catch_all = pack.table.filter(pl.col("rule_sub_types").is_null())
+    joined = pl.concat(
+        [
+            candidates.join(
+                named.lazy(),
+                left_on=[S.RECORD_TYPE, S.SUB_TYPE],
+                right_on=[S.RECORD_TYPE, "rule_sub_types"],
+                how="inner",
+            ),
+            candidates.join(catch_all.drop("rule_sub_types").lazy(), on=S.RECORD_TYPE, how="inner"),
+        ],
+        how="diagonal_relaxed",
     )
+    return joined.filter(accepted.fill_null(False)).with_columns(action.alias(S.ACTION))
