@@ -18,6 +18,8 @@ Where DuckDB has no Spark twin the translation is explicit, here:
   substitution (or one insertion/deletion, via ``levenshtein``) or one adjacent
   transposition, else 2: the same answer to ``<= 1``, the only question the plan asks
   (:data:`~blacklist_match.match.scores.MAX_ID_EDITS`; a larger threshold is refused).
+* ``hamming(a, b)`` (the typo tier's cheap pre-filter on two 18-character IDs): the count
+  of positions whose characters differ, over ``sequence`` and ``filter``.
 * ``$as_of``: bound as a typed DATE literal in the syntax tree (never text).
 * Company ``name_only`` scoring (rapidfuzz on the blocked pairs): the blocks are Spark SQL;
   the scoring runs on the executors with ``mapInArrow`` (the same ``fuzz.ratio`` and
@@ -157,6 +159,13 @@ def to_spark_sql(sql: str, as_of: date | None = None) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb")
 
     def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "hamming":
+            left, right = (arg.sql(dialect="spark") for arg in node.expressions)
+            differing = (
+                f"size(filter(sequence(1, length({left})), "
+                f"i -> substring({left}, i, 1) <> substring({right}, i, 1)))"
+            )
+            return sqlglot.parse_one(differing, read="spark")  # type: ignore[return-value]
         if isinstance(node, exp.Anonymous) and node.name.lower() == "damerau_levenshtein":
             left, right = (arg.sql(dialect="spark") for arg in node.expressions)
             edits = _one_edit_sql(f"({left})", f"({right})")
