@@ -4,8 +4,9 @@ When national volumes outgrow one machine, the plan moves, not the logic: the co
 of :mod:`blacklist_match.match` (every tier, the strongest-tier selection and the
 listed-on-the-event-date join) is transpiled with sqlglot from DuckDB's dialect to Spark's
 and run by ``spark.sql`` over three Parquet datasets (``records``, ``entries``,
-``officers``) keyed exactly as the store keys them (:func:`export_store` writes them from a
-store; any job that writes the same columns will do). Rules and the report are the same
+``officers``, with the staged possible typos beside them) keyed exactly as the store keys
+them (:func:`export_store` writes them from a store; any job that writes the same columns,
+with DuckDB's ``hash`` for the key hashes, will do). Rules and the report are the same
 Polars code as the DuckDB run, applied to the candidates Spark returns, so both engines
 produce the same flags.
 
@@ -52,6 +53,7 @@ from blacklist_match.match.fuzzy import (
     COMPANY_PAIRS_RELATION,
     COMPANY_RATIO_THRESHOLD,
     NAME_ONLY_COMPANY_MAX_SCORE,
+    TYPO_RELATIONS,
 )
 from blacklist_match.match.identity import candidates_sql, pairs_sql
 from blacklist_match.report.flags import build_flags
@@ -70,9 +72,11 @@ TABLES: Final = {
     "records": "SELECT * EXCLUDE (extra, row_hash, changed_at) FROM records",
     "entries": "SELECT * EXCLUDE (row_hash, changed_at) FROM list_entries",
     "officers": "SELECT * EXCLUDE (row_hash, changed_at) FROM officers",
+    **TYPO_RELATIONS,
 }
 """What :func:`export_store` writes: the keyed tables the plan reads (``extra`` is JSON
-the plan never reads; bookkeeping columns are left out)."""
+the plan never reads; bookkeeping columns are left out) and the staged possible typos,
+whose block hashes must be DuckDB's ``hash``, as the stored ones are (Spark's differs)."""
 
 DEFAULT_MASTER: Final = "local[2]"
 
@@ -194,20 +198,17 @@ def _score_company_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Rec
         )
         keep = pc.greater_equal(ratio, COMPANY_RATIO_THRESHOLD)
         score = pc.multiply(pc.divide(ratio, 100.0), NAME_ONLY_COMPANY_MAX_SCORE)
+        columns = ("r_key", "e_key", "r_core", "e_core")
         yield pa.RecordBatch.from_arrays(
-            [
-                pc.filter(batch.column("record_id"), keep),
-                pc.filter(batch.column("entry_id"), keep),
-                pc.filter(ratio, keep),
-                pc.filter(score, keep),
-            ],
-            names=["record_id", "entry_id", "ratio", "score"],
+            [pc.filter(batch.column(name), keep) for name in columns]
+            + [pc.filter(ratio, keep), pc.filter(score, keep)],
+            names=[*columns, "ratio", "score"],
         )
 
 
 def register_inputs(spark: SparkSession, folder: str | Path) -> None:
-    """Register ``records``, ``entries`` and ``officers`` (Parquet under ``folder``, a
-    local path or any URI Spark reads) as temporary views."""
+    """Register ``records``, ``entries``, ``officers`` and the staged typos (Parquet under
+    ``folder``, a local path or any URI Spark reads) as temporary views."""
     base = str(folder).rstrip("/")
     for name in TABLES:
         spark.read.parquet(f"{base}/{name}.parquet").createOrReplaceTempView(name)
@@ -219,7 +220,7 @@ def spark_candidates(spark: SparkSession, as_of: date | None = None) -> DataFram
     blocks = spark.sql(to_spark_sql(_COMPANY_BLOCKS))
     scored = blocks.mapInArrow(
         _score_company_batches,
-        "record_id string, entry_id string, ratio double, score double",
+        "r_key long, e_key long, r_core string, e_core string, ratio double, score double",
     )
     scored.createOrReplaceTempView(COMPANY_PAIRS_RELATION)
     candidates = spark.sql(to_spark_sql(candidates_sql(pairs_sql()), as_of))
