@@ -38,6 +38,7 @@ from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.io.tables import read_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
+from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
@@ -481,6 +482,7 @@ class Store:
             report.loaded = self._upsert(con, "records", records, RECORD_COLUMNS, "record_id",
                                          load_id)  # fmt: skip
             report.unchanged = records.height - report.loaded
+            sync_record_keys(con)  # the since-last run's probe table, keyed with the load
 
         return self._load("records", path, read, write, digest=digest)
 
@@ -524,8 +526,8 @@ class Store:
         rows = self.con.execute("SELECT file, file_hash FROM loads ORDER BY load_id").fetchall()
         return {str(file): str(digest) for file, digest in rows}
 
-    def status(self, today: date | None = None) -> dict[str, Any]:
-        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+    def list_state(self, today: date | None = None) -> dict[str, Any]:
+        """The list as of ``today``: entries in total, listed on that day, ended by it."""
         on = today or date.today()
         total, listed, ended = self.con.execute(
             """SELECT count(*),
@@ -535,6 +537,16 @@ class Store:
                FROM list_entries""",
             {"on": on},
         ).fetchall()[0]
+        return {
+            "as_of": on.isoformat(),
+            "entries_total": int(total),
+            "entries_listed": int(listed),
+            "entries_ended": int(ended),
+        }
+
+    def status(self, today: date | None = None) -> dict[str, Any]:
+        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+        list_state = self.list_state(today)
         counts = {
             name: int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
             for name in ("removals", "officers", "records", "quarantine", "loads")
@@ -545,10 +557,7 @@ class Store:
         ).fetchall()
         return {
             "db": self.path,
-            "as_of": on.isoformat(),
-            "entries_total": int(total),
-            "entries_listed": int(listed),
-            "entries_ended": int(ended),
+            **list_state,
             "removals": counts["removals"],
             "officers": counts["officers"],
             "records": counts["records"],
