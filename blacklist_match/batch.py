@@ -16,81 +16,21 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.identity import find_candidates
+from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.report.flags import build_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
+from blacklist_match.since_last import build_scope
 from blacklist_match.store import Store
 from blacklist_match.util import query_frame
-
-_CHANGED_RECORDS = """
-CREATE TABLE scope.changed_records AS
-WITH o AS (SELECT * FROM {db}.main.officers WHERE load_id > $watermark),
-keys AS (SELECT person_id_norm AS k FROM o WHERE person_id_norm IS NOT NULL
-         UNION SELECT entity_id_norm FROM o WHERE entity_id_norm IS NOT NULL),
-org_keys AS (SELECT DISTINCT entity_org_code_key AS k FROM o
-             WHERE entity_org_code_key IS NOT NULL),
-changed AS (
-    SELECT record_id FROM {db}.main.records WHERE load_id > $watermark
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_norm = keys.k
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_alt_norm = keys.k
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN org_keys ON r.org_code_key = org_keys.k
-)
-SELECT r.* FROM {db}.main.records r SEMI JOIN changed USING (record_id)
-"""
-
-
-_CHANGED_ENTRIES = """
-CREATE TABLE scope.changed_entries AS
-SELECT * FROM {db}.main.list_entries WHERE last_load_id > $watermark
-"""
-
-_RECORDS_NEAR_CHANGED_ENTRIES = """
-CREATE TABLE scope.near_records AS
-WITH e AS (SELECT * FROM scope.main.changed_entries),
-ids AS (SELECT id_norm AS k FROM e WHERE id_norm IS NOT NULL
-        UNION SELECT id_alt_norm FROM e WHERE id_alt_norm IS NOT NULL),
-linked_persons AS (      -- officers of changed entity entries
-    SELECT o.person_id_norm AS k FROM {db}.main.officers o JOIN e
-      ON o.entity_org_code_key = e.org_code_key OR o.entity_id_norm = e.id_norm
-    WHERE e.debtor_type = 'entity'),
-linked_entities AS (     -- entities whose officer is a changed person entry
-    SELECT o.entity_id_norm AS id_key, o.entity_org_code_key AS org_key
-    FROM {db}.main.officers o JOIN e
-      ON o.person_id_norm = e.id_norm OR o.person_mask_key = e.mask_key
-    WHERE e.debtor_type = 'person'),
-person_keys AS (SELECT k FROM ids UNION SELECT k FROM linked_persons
-                UNION SELECT id_key FROM linked_entities),
-near AS (   -- one simple semi-join per key: DuckDB runs these far faster than one big OR
-    SELECT record_id FROM {db}.main.records WHERE id_norm IN (SELECT k FROM person_keys)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_alt_norm IN (SELECT k FROM person_keys)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE org_code_key IN (SELECT org_code_key FROM e UNION SELECT org_key FROM linked_entities)
-    UNION ALL SELECT record_id FROM {db}.main.records WHERE mask_key IN (SELECT mask_key FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_norm IS NULL AND id_alt_norm IS NULL AND name_key IN (SELECT name_key FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_norm IS NULL AND id_alt_norm IS NULL AND name_core IN (SELECT name_core FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records WHERE name_key IN (
-        SELECT name_key FROM e WHERE id_norm IS NULL AND id_alt_norm IS NULL)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE subject_type = 'entity' AND left(name_core, {prefix}) IN (
-            SELECT left(name_core, {prefix}) FROM e WHERE debtor_type = 'entity')
-)
-SELECT * FROM {db}.main.records WHERE record_id IN (SELECT record_id FROM near)
-"""
-"""Every record that any tier could pair with a changed entry: the union of the blocking
-keys of every tier (IDs, organisation codes, masks; name keys where one side has no usable
-ID, as the fuzzy and name-only tiers require; company-core prefixes; registry links either
-way). A superset, materialised once: the tiers themselves then decide."""
 
 
 @dataclass
@@ -132,6 +72,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
+@cache
 def find_candidates_schema() -> pl.DataFrame:
     """An empty candidates frame (a since-last run with nothing to screen)."""
     with duckdb.connect() as con:
@@ -173,18 +114,14 @@ def run_batch(
     else:
         mode = "since_last"
         db = _database_name(con)
+        sync_record_keys(con)  # a no-op when every records load has kept it current
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            parameters = {"watermark": previous}
-            con.execute(_CHANGED_RECORDS.format(db=db), parameters)
-            con.execute(_CHANGED_ENTRIES.format(db=db), parameters)
-            con.execute(_RECORDS_NEAR_CHANGED_ENTRIES.format(db=db, prefix=CORE_PREFIX))
-            changed_count = _count(con, "scope.main.changed_records")
-            near_count = _count(con, "scope.main.near_records")
+            size = build_scope(con, db, previous)
             passes = []
-            if changed_count:
+            if size.changed:
                 passes.append({"records": "SELECT * FROM scope.main.changed_records"})
-            if near_count and _count(con, "scope.main.changed_entries"):
+            if size.near:
                 passes.append(
                     {
                         "records": "SELECT * FROM scope.main.near_records",
@@ -195,12 +132,14 @@ def run_batch(
             for views in passes:
                 with _scope(con, views):
                     found.append(find_candidates(con, as_of))
-            screened = changed_count + near_count
-            rescreened = query_frame(con, "SELECT record_id FROM scope.main.changed_records")[
-                "record_id"
-            ]
+            screened = size.changed + size.near
+            rescreened = (
+                query_frame(con, "SELECT record_id FROM scope.main.changed_records")["record_id"]
+                if size.changed
+                else pl.Series("record_id", [], pl.String)
+            )
             changed_entries = query_frame(
-                con, "SELECT DISTINCT entry_id FROM scope.main.changed_entries"
+                con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys"
             )["entry_id"]
         finally:
             con.execute("DETACH scope")
@@ -217,7 +156,6 @@ def run_batch(
         rescreened_records=rescreened,
         changed_entries=changed_entries,
     )
-    status = store.status()
     return RunResult(
         rules_digest=rules.digest,
         counts={
@@ -225,10 +163,7 @@ def run_batch(
             "candidates": candidates.height,
             "flags": flags.height,
         },
-        list_state={
-            key: status[key]
-            for key in ("as_of", "entries_total", "entries_listed", "entries_ended")
-        },
+        list_state=store.list_state(),
         run_id=uuid.uuid4().hex,
         mode=mode,
         flags=flags,
