@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import LIST_HEADER, write_records
 
-from blacklist_match.batch import record_batch_run, run_batch
+from blacklist_match.batch import find_candidates_schema, record_batch_run, run_batch
 from blacklist_match.ids import resident_id
+from blacklist_match.match.identity import find_candidates
 from blacklist_match.rules import RulePack
 from blacklist_match.store import Store
 from blacklist_match.synth import build_scenario
@@ -265,3 +267,9 @@ def test_since_last_finds_pairs_by_name_where_an_id_is_missing_typod_or_masked(
         "A1": "masked_id_name",
     }  # fmt: skip
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
+def test_the_empty_candidates_frame_has_the_columns_find_candidates_returns() -> None:
+    with duckdb.connect() as con:
+        Store.create_schema(con)
+        assert find_candidates(con).schema == find_candidates_schema().schema
