@@ -2,9 +2,11 @@
 
 A since-last run screens (a) records loaded or changed since the last successful run, and
 records whose subject's registry links changed, against the whole list; and (b) every
-record against the entries that changed (new, corrected or ended). The matching plan is
-the same SQL as a full run: it reads ``records``, ``entries`` and ``officers``, which a
-scope (an attached in-memory schema first on the search path) narrows to what changed.
+record some tier could pair with an entry that changed (new, corrected or ended) against
+those entries. The matching plan is the same SQL as a full run: it reads ``records``,
+``entries`` and ``officers``, which a scope (an attached in-memory schema first on the
+search path) narrows to what changed; :mod:`blacklist_match.since_last` finds the scoped
+records through :mod:`blacklist_match.record_keys` without scanning ``records``.
 A run's bookkeeping row is written only after its report is in place, so a failed run
 does not count as the last run.
 """
