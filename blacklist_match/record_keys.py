@@ -22,8 +22,10 @@ a key column carries the record-side condition of its tier:
 | ``k_no_id_core`` | name core of a person with no usable ID | no-ID entries' name cores |
 | ``k_prefix`` | first characters of a company core (with ``no_usable_id``) | company entries' |
 
-Kept current by every records load (:func:`sync_record_keys`, in the load's transaction)
-and caught up by a since-last run when behind (a store loaded before this table existed).
+Kept current by every records load (:func:`sync_record_keys`, once the load has committed:
+rows inserted in an open transaction have provisional rowids) and caught up by a since-last
+run when behind (a store loaded before this table existed, a load inside a caller's
+transaction).
 ``record_rowid`` is the record's ``rowid`` when keyed; a checkpoint that vacuums deleted
 rows can move rowids, so a fetch checks ``record_hash`` and a mismatch rebuilds the table
 (:func:`rebuild_record_keys`).

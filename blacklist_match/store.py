@@ -482,9 +482,14 @@ class Store:
             report.loaded = self._upsert(con, "records", records, RECORD_COLUMNS, "record_id",
                                          load_id)  # fmt: skip
             report.unchanged = records.height - report.loaded
-            sync_record_keys(con)  # the since-last run's probe table, keyed with the load
 
-        return self._load("records", path, read, write, digest=digest)
+        report = self._load("records", path, read, write, digest=digest)
+        if report.loaded and not self._in_transaction:
+            # Keyed once committed: a row's rowid is final only then. Inside a caller's
+            # transaction (or if this fails) the next since-last run catches up instead.
+            with self.transaction() as con:
+                sync_record_keys(con)
+        return report
 
     def _upsert(
         self,

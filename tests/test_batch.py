@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -130,9 +131,12 @@ def _interleaved_list(path: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("seed", [11, 23])
-def test_since_last_finds_every_tier_a_list_change_reaches(tmp_path: Path, seed: int) -> None:
+def test_since_last_finds_every_tier_a_list_change_reaches(
+    tmp_path: Path, seed: int, caplog: pytest.LogCaptureFixture
+) -> None:
     """The scope is each tier's own blocking key (masks with names, typo'd IDs, names
     without IDs, company cores, registry links), not a scan: it must miss nothing."""
+    caplog.set_level(logging.INFO, logger="blacklist_match.since_last")
     files = build_scenario(listed_persons=200, listed_companies=80, records=900, seed=seed).write(
         tmp_path / "data"
     )
@@ -160,6 +164,7 @@ def test_since_last_finds_every_tier_a_list_change_reaches(tmp_path: Path, seed:
     }  # fmt: skip
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
     assert since.records_screened < full.records_screened
+    assert "rebuilding record_keys" not in caplog.text  # kept current by the records load
 
 
 def test_since_last_screens_new_records_and_registry_changes_against_the_whole_list(
@@ -273,3 +278,49 @@ def test_the_empty_candidates_frame_has_the_columns_find_candidates_returns() ->
     with duckdb.connect() as con:
         Store.create_schema(con)
         assert find_candidates(con).schema == find_candidates_schema().schema
+
+
+def test_record_keys_follow_reloaded_records_and_survive_moved_rowids(tmp_path: Path) -> None:
+    """A record loaded again with new content is keyed once, at its new rowid; keys whose
+    rowid no longer holds their record (a vacuum moved it) are rebuilt, not trusted."""
+    files = build_scenario(listed_persons=80, listed_companies=30, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    first, later = _interleaved_list(files["list"], tmp_path)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    changed = tmp_path / "records_changed.csv"
+    records.head(40).with_columns(pl.lit("99999").alias("amount")).write_csv(changed)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "k.duckdb") as store:
+        store.ingest_list(first)
+        store.ingest_officers(files["officers"])
+        store.ingest_records(files["records"])
+        store.ingest_records(changed)
+        keys = store.con.execute(
+            "SELECT count(*), count(DISTINCT record_hash), "
+            "count(*) FILTER (WHERE record_rowid IN (SELECT rowid FROM records)) "
+            "FROM record_keys"
+        ).fetchall()[0]
+        assert keys == (records.height, records.height, records.height)
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        store.con.execute("UPDATE record_keys SET record_rowid = record_rowid + 7")  # moved
+        since = run_batch(store, pack, since_last=True)
+        changed_entries = {
+            row[0]
+            for row in store.con.execute(
+                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [initial.watermark]
+            ).fetchall()
+        }
+        full = run_batch(store, pack)
+        assert (
+            store.con.execute(
+                "SELECT count(*) FROM record_keys k JOIN records r ON r.rowid = k.record_rowid "
+                "WHERE hash(r.record_id) = k.record_hash"
+            ).fetchall()[0][0]
+            == records.height
+        )
+    expected = full.flags.filter(pl.col("entry_id").is_in(changed_entries))
+    assert expected.height
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
