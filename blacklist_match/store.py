@@ -450,7 +450,14 @@ class Store:
         self, path: str | Path, *, mapping: RecordMapping | None = None
     ) -> LoadReport:
         """Load agency records (with an optional mapping of the agency's columns and codes)."""
-        return self._ingest_records(path, lambda: read_table(path), mapping)
+        report = self._ingest_records(path, lambda: read_table(path), mapping)
+        if report.loaded and not self._in_transaction and self.path != MEMORY:
+            # For run --since-last, keyed once committed (a row's rowid is final only then);
+            # inside a caller's transaction, or if this fails, that run catches up instead.
+            # An in-memory store (one screen) has no next run to key them for.
+            with self.transaction() as con:
+                sync_record_keys(con)
+        return report
 
     def load_records_frame(
         self, frame: pl.DataFrame, *, name: str = "<frame>", mapping: RecordMapping | None = None
@@ -483,13 +490,7 @@ class Store:
                                          load_id)  # fmt: skip
             report.unchanged = records.height - report.loaded
 
-        report = self._load("records", path, read, write, digest=digest)
-        if report.loaded and not self._in_transaction:
-            # Keyed once committed: a row's rowid is final only then. Inside a caller's
-            # transaction (or if this fails) the next since-last run catches up instead.
-            with self.transaction() as con:
-                sync_record_keys(con)
-        return report
+        return self._load("records", path, read, write, digest=digest)
 
     def _upsert(
         self,
