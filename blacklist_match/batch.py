@@ -2,9 +2,11 @@
 
 A since-last run screens (a) records loaded or changed since the last successful run, and
 records whose subject's registry links changed, against the whole list; and (b) every
-record against the entries that changed (new, corrected or ended). The matching plan is
-the same SQL as a full run: it reads ``records``, ``entries`` and ``officers``, which a
-scope (an attached in-memory schema first on the search path) narrows to what changed.
+record some tier could pair with an entry that changed (new, corrected or ended) against
+those entries. The matching plan is the same SQL as a full run: it reads ``records``,
+``entries`` and ``officers``, which a scope (an attached in-memory schema first on the
+search path) narrows to what changed; :mod:`blacklist_match.since_last` finds the scoped
+records through :mod:`blacklist_match.record_keys` without scanning ``records``.
 A run's bookkeeping row is written only after its report is in place, so a failed run
 does not count as the last run.
 """
@@ -17,80 +19,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 import polars as pl
 
-from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.identity import find_candidates
+from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.report.flags import build_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
+from blacklist_match.since_last import ScopeSize, build_scope
 from blacklist_match.store import Store
 from blacklist_match.util import query_frame
-
-_CHANGED_RECORDS = """
-CREATE TABLE scope.changed_records AS
-WITH o AS (SELECT * FROM {db}.main.officers WHERE load_id > $watermark),
-keys AS (SELECT person_id_norm AS k FROM o WHERE person_id_norm IS NOT NULL
-         UNION SELECT entity_id_norm FROM o WHERE entity_id_norm IS NOT NULL),
-org_keys AS (SELECT DISTINCT entity_org_code_key AS k FROM o
-             WHERE entity_org_code_key IS NOT NULL),
-changed AS (
-    SELECT record_id FROM {db}.main.records WHERE load_id > $watermark
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_norm = keys.k
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN keys ON r.id_alt_norm = keys.k
-    UNION SELECT r.record_id FROM {db}.main.records r JOIN org_keys ON r.org_code_key = org_keys.k
-)
-SELECT r.* FROM {db}.main.records r SEMI JOIN changed USING (record_id)
-"""
-
-
-_CHANGED_ENTRIES = """
-CREATE TABLE scope.changed_entries AS
-SELECT * FROM {db}.main.list_entries WHERE last_load_id > $watermark
-"""
-
-_RECORDS_NEAR_CHANGED_ENTRIES = """
-CREATE TABLE scope.near_records AS
-WITH e AS (SELECT * FROM scope.main.changed_entries),
-ids AS (SELECT id_norm AS k FROM e WHERE id_norm IS NOT NULL
-        UNION SELECT id_alt_norm FROM e WHERE id_alt_norm IS NOT NULL),
-linked_persons AS (      -- officers of changed entity entries
-    SELECT o.person_id_norm AS k FROM {db}.main.officers o JOIN e
-      ON o.entity_org_code_key = e.org_code_key OR o.entity_id_norm = e.id_norm
-    WHERE e.debtor_type = 'entity'),
-linked_entities AS (     -- entities whose officer is a changed person entry
-    SELECT o.entity_id_norm AS id_key, o.entity_org_code_key AS org_key
-    FROM {db}.main.officers o JOIN e
-      ON o.person_id_norm = e.id_norm OR o.person_mask_key = e.mask_key
-    WHERE e.debtor_type = 'person'),
-person_keys AS (SELECT k FROM ids UNION SELECT k FROM linked_persons
-                UNION SELECT id_key FROM linked_entities),
-near AS (   -- one simple semi-join per key: DuckDB runs these far faster than one big OR
-    SELECT record_id FROM {db}.main.records WHERE id_norm IN (SELECT k FROM person_keys)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_alt_norm IN (SELECT k FROM person_keys)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE org_code_key IN (SELECT org_code_key FROM e UNION SELECT org_key FROM linked_entities)
-    UNION ALL SELECT record_id FROM {db}.main.records WHERE mask_key IN (SELECT mask_key FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_norm IS NULL AND id_alt_norm IS NULL AND name_key IN (SELECT name_key FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE id_norm IS NULL AND id_alt_norm IS NULL AND name_core IN (SELECT name_core FROM e)
-    UNION ALL SELECT record_id FROM {db}.main.records WHERE name_key IN (
-        SELECT name_key FROM e WHERE id_norm IS NULL AND id_alt_norm IS NULL)
-    UNION ALL SELECT record_id FROM {db}.main.records
-        WHERE subject_type = 'entity' AND left(name_core, {prefix}) IN (
-            SELECT left(name_core, {prefix}) FROM e WHERE debtor_type = 'entity')
-)
-SELECT * FROM {db}.main.records WHERE record_id IN (SELECT record_id FROM near)
-"""
-"""Every record that any tier could pair with a changed entry: the union of the blocking
-keys of every tier (IDs, organisation codes, masks; name keys where one side has no usable
-ID, as the fuzzy and name-only tiers require; company-core prefixes; registry links either
-way). A superset, materialised once: the tiers themselves then decide."""
 
 
 @dataclass
@@ -128,15 +69,45 @@ def _scope(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Iterator[No
         con.execute(f"SET search_path = '{db.strip(chr(34))}.main'")
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+CANDIDATE_SCHEMA: Final = pl.Schema(
+    {
+        **dict.fromkeys(("record_id", "agency", "record_type", "sub_type"), pl.String),
+        **dict.fromkeys(("subject_type", "subject_name", "subject_id"), pl.String),
+        "event_date": pl.Date,
+        "amount": pl.Float64,
+        "subject_id_kind": pl.String,
+        "subject_id_valid": pl.Boolean,
+        **dict.fromkeys(("entry_id", "case_no", "debtor_name", "debtor_type"), pl.String),
+        **dict.fromkeys(("debtor_id", "debtor_id_kind", "court"), pl.String),
+        **dict.fromkeys(("listed_from", "listed_until"), pl.Date),
+        "tier": pl.String,
+        "score": pl.Float64,
+        **dict.fromkeys(("link", "via", "evidence"), pl.String),
+    }
+)
+"""The columns of :func:`~blacklist_match.match.identity.find_candidates` (a test holds the
+two together): planning the matching SQL only to learn them cost a since-last run with
+nothing to screen about 0.1 s."""
 
 
 def find_candidates_schema() -> pl.DataFrame:
     """An empty candidates frame (a since-last run with nothing to screen)."""
-    with duckdb.connect() as con:
-        Store.create_schema(con)
-        return find_candidates(con)
+    return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+
+
+def _review_views(size: ScopeSize) -> dict[str, str]:
+    """What a since-last run's review state reads instead of the store's big tables: every
+    flag it reports is on a scoped record, and on a changed entry unless records changed."""
+    if not size.changed and not size.near:
+        return {}
+    views = {
+        "records": "SELECT * FROM scope.main.changed_records UNION ALL "
+        "SELECT * FROM scope.main.near_records "
+        "WHERE record_id NOT IN (SELECT record_id FROM scope.main.changed_records)"
+    }
+    if not size.changed:
+        views["list_entries"] = "SELECT * FROM scope.main.changed_entries"
+    return views
 
 
 def last_watermark(store: Store) -> int | None:
@@ -164,27 +135,27 @@ def run_batch(
     con = store.con
     watermark = _current_watermark(store)
     previous = last_watermark(store) if since_last else None
-    rescreened: pl.Series | None = None
-    changed_entries: pl.Series | None = None
+
+    def flags_of(candidates: pl.DataFrame, **review: Any) -> pl.DataFrame:
+        flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+        return apply_review_state(con, flags, today=as_of or date.today(), **review)
+
     if previous is None:
         mode = "full"
         candidates = find_candidates(con, as_of)
         screened = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+        flags = flags_of(candidates, rescreened_records=None, changed_entries=None)
     else:
         mode = "since_last"
         db = _database_name(con)
+        sync_record_keys(con)  # a no-op when every records load has kept it current
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            parameters = {"watermark": previous}
-            con.execute(_CHANGED_RECORDS.format(db=db), parameters)
-            con.execute(_CHANGED_ENTRIES.format(db=db), parameters)
-            con.execute(_RECORDS_NEAR_CHANGED_ENTRIES.format(db=db, prefix=CORE_PREFIX))
-            changed_count = _count(con, "scope.main.changed_records")
-            near_count = _count(con, "scope.main.near_records")
+            size = build_scope(con, db, previous)
             passes = []
-            if changed_count:
+            if size.changed:
                 passes.append({"records": "SELECT * FROM scope.main.changed_records"})
-            if near_count and _count(con, "scope.main.changed_entries"):
+            if size.near:
                 passes.append(
                     {
                         "records": "SELECT * FROM scope.main.near_records",
@@ -195,29 +166,26 @@ def run_batch(
             for views in passes:
                 with _scope(con, views):
                     found.append(find_candidates(con, as_of))
-            screened = changed_count + near_count
-            rescreened = query_frame(con, "SELECT record_id FROM scope.main.changed_records")[
-                "record_id"
-            ]
+            candidates = (
+                pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
+                if found
+                else find_candidates_schema()
+            )
+            screened = size.changed + size.near
+            rescreened = (
+                query_frame(con, "SELECT record_id FROM scope.main.changed_records")["record_id"]
+                if size.changed
+                else pl.Series("record_id", [], pl.String)
+            )
             changed_entries = query_frame(
-                con, "SELECT DISTINCT entry_id FROM scope.main.changed_entries"
+                con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys"
             )["entry_id"]
+            with _scope(con, _review_views(size)):
+                flags = flags_of(
+                    candidates, rescreened_records=rescreened, changed_entries=changed_entries
+                )
         finally:
             con.execute("DETACH scope")
-        candidates = (
-            pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
-            if found
-            else find_candidates_schema()
-        )
-    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
-    flags = apply_review_state(
-        con,
-        flags,
-        today=as_of or date.today(),
-        rescreened_records=rescreened,
-        changed_entries=changed_entries,
-    )
-    status = store.status()
     return RunResult(
         rules_digest=rules.digest,
         counts={
@@ -225,10 +193,7 @@ def run_batch(
             "candidates": candidates.height,
             "flags": flags.height,
         },
-        list_state={
-            key: status[key]
-            for key in ("as_of", "entries_total", "entries_listed", "entries_ended")
-        },
+        list_state=store.list_state(),
         run_id=uuid.uuid4().hex,
         mode=mode,
         flags=flags,

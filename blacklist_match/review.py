@@ -66,17 +66,40 @@ def flag_key_expr() -> pl.Expr:
     return pl.concat_str(S.RECORD_ID, S.CASE_NO, S.RULE_ID, separator=KEY_SEPARATOR)
 
 
-def _latest_states(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The last event of every flag reported now, and of every flag still open."""
-    return query_frame(
-        con,
-        "SELECT flag_key, status AS previous_status, record_id AS previous_record_id, "
-        "entry_id AS previous_entry_id, subject_key AS previous_subject_key, row_json "
-        "FROM flag_events "
-        "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1 "
-        "AND (status IN ('new', 'open') "
-        "     OR flag_key IN (SELECT flag_key FROM reported_flags))",
-    )
+_LATEST_STATES: Final = """
+SELECT flag_key, status AS previous_status, record_id AS previous_record_id,
+       entry_id AS previous_entry_id, subject_key AS previous_subject_key, row_json
+FROM flag_events
+WHERE {among}
+QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1
+    AND (status IN ('new', 'open') OR flag_key IN (SELECT flag_key FROM reported_flags))
+"""
+
+_IN_SCOPE: Final = """flag_key IN (
+    SELECT flag_key FROM reported_flags
+    UNION ALL SELECT flag_key FROM flag_events
+    WHERE record_id IN (SELECT record_id FROM review_rescreened)
+       OR entry_id IN (SELECT entry_id FROM review_changed_entries))"""
+
+
+def _latest_states(
+    con: duckdb.DuckDBPyConnection,
+    rescreened_records: pl.Series | None,
+    changed_entries: pl.Series | None,
+) -> pl.DataFrame:
+    """The last event of every flag reported now, and of every flag still open; on a run
+    that screened part of the store (``rescreened_records`` not None), only of the flags
+    whose record was rescreened or whose entry changed (no other open flag can change)."""
+    if rescreened_records is None:
+        return query_frame(con, _LATEST_STATES.format(among="TRUE"))
+    con.register("review_rescreened", rescreened_records.rename(S.RECORD_ID).to_frame())
+    changed = changed_entries if changed_entries is not None else pl.Series([], dtype=pl.String)
+    con.register("review_changed_entries", changed.rename(S.ENTRY_ID).to_frame())
+    try:
+        return query_frame(con, _LATEST_STATES.format(among=_IN_SCOPE))
+    finally:
+        con.unregister("review_rescreened")
+        con.unregister("review_changed_entries")
 
 
 def _latest_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -129,15 +152,18 @@ def apply_review_state(
         subjects = query_frame(
             con,
             f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
-            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
+            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id) "
+            "WHERE $any",  # no scan of the records when nothing is reported
+            {"any": not keyed.is_empty()},
         )
         listing = query_frame(
             con,
             "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "
             "SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags) "
-            "USING (entry_id, listed_from)",
+            "USING (entry_id, listed_from) WHERE $any",
+            {"any": not keyed.is_empty()},
         )
-        latest = _latest_states(con)
+        latest = _latest_states(con, rescreened_records, changed_entries)
     finally:
         con.unregister("reported_flags")
     decisions = _latest_decisions(con)

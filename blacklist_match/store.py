@@ -38,6 +38,7 @@ from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.io.tables import read_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
+from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
@@ -459,7 +460,14 @@ class Store:
         self, path: str | Path, *, mapping: RecordMapping | None = None
     ) -> LoadReport:
         """Load agency records (with an optional mapping of the agency's columns and codes)."""
-        return self._ingest_records(path, lambda: read_table(path), mapping)
+        report = self._ingest_records(path, lambda: read_table(path), mapping)
+        if report.loaded and not self._in_transaction and self.path != MEMORY:
+            # For run --since-last, keyed once committed (a row's rowid is final only then);
+            # inside a caller's transaction, or if this fails, that run catches up instead.
+            # An in-memory store (one screen) has no next run to key them for.
+            with self.transaction() as con:
+                sync_record_keys(con)
+        return report
 
     def load_records_frame(
         self, frame: pl.DataFrame, *, name: str = "<frame>", mapping: RecordMapping | None = None
@@ -535,8 +543,8 @@ class Store:
         rows = self.con.execute("SELECT file, file_hash FROM loads ORDER BY load_id").fetchall()
         return {str(file): str(digest) for file, digest in rows}
 
-    def status(self, today: date | None = None) -> dict[str, Any]:
-        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+    def list_state(self, today: date | None = None) -> dict[str, Any]:
+        """The list as of ``today``: entries in total, listed on that day, ended by it."""
         on = today or date.today()
         total, listed, ended = self.con.execute(
             """SELECT count(*),
@@ -546,6 +554,16 @@ class Store:
                FROM list_entries""",
             {"on": on},
         ).fetchall()[0]
+        return {
+            "as_of": on.isoformat(),
+            "entries_total": int(total),
+            "entries_listed": int(listed),
+            "entries_ended": int(ended),
+        }
+
+    def status(self, today: date | None = None) -> dict[str, Any]:
+        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+        list_state = self.list_state(today)
         counts = {
             name: int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
             for name in ("removals", "officers", "records", "quarantine", "loads")
@@ -556,10 +574,7 @@ class Store:
         ).fetchall()
         return {
             "db": self.path,
-            "as_of": on.isoformat(),
-            "entries_total": int(total),
-            "entries_listed": int(listed),
-            "entries_ended": int(ended),
+            **list_state,
             "removals": counts["removals"],
             "officers": counts["officers"],
             "records": counts["records"],

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
+from conftest import LIST_HEADER, write_records
 
-from blacklist_match.batch import record_batch_run, run_batch
+from blacklist_match.batch import find_candidates_schema, record_batch_run, run_batch
+from blacklist_match.ids import resident_id
+from blacklist_match.match.identity import find_candidates
 from blacklist_match.rules import RulePack
 from blacklist_match.store import Store
 from blacklist_match.synth import build_scenario
@@ -109,3 +114,213 @@ def test_run_command_writes_the_report(tmp_path: Path, list_csv: Path, fmt: str)
         check=False,
     )
     assert "since_last): 0 records screened, 0 flags" in again.stdout
+
+
+def _flag_keys(flags: pl.DataFrame) -> pl.DataFrame:
+    return flags.select(KEY).unique().sort(KEY)
+
+
+def _interleaved_list(path: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The list as a first publication (two rows in three) and a later one (the third)."""
+    rows = path.read_text(encoding="utf-8-sig").splitlines()
+    header, body = rows[0], rows[1:]
+    first, later = tmp_path / "list_first.csv", tmp_path / "list_later.csv"
+    first.write_text("\n".join([header, *body[0::3], *body[1::3]]) + "\n", encoding="utf-8")
+    later.write_text("\n".join([header, *body[2::3]]) + "\n", encoding="utf-8")
+    return first, later
+
+
+@pytest.mark.parametrize("seed", [11, 23])
+def test_since_last_finds_every_tier_a_list_change_reaches(
+    tmp_path: Path, seed: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scope is each tier's own blocking key (masks with names, typo'd IDs, names
+    without IDs, company cores, registry links), not a scan: it must miss nothing."""
+    caplog.set_level(logging.INFO, logger="blacklist_match.since_last")
+    files = build_scenario(listed_persons=200, listed_companies=80, records=900, seed=seed).write(
+        tmp_path / "data"
+    )
+    first, later = _interleaved_list(files["list"], tmp_path)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "t.duckdb") as store:
+        store.ingest_list(first)
+        store.ingest_officers(files["officers"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+        changed = {
+            row[0]
+            for row in store.con.execute(
+                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [initial.watermark]
+            ).fetchall()
+        }
+        full = run_batch(store, pack)
+    expected = full.flags.filter(pl.col("entry_id").is_in(changed))
+    assert set(expected["status"]) == {"new"}  # new entries: pairs the scope had to find
+    assert set(expected["tier"]) == {
+        "exact_id", "id_crosswalk", "masked_id_name", "registry_link", "fuzzy_id_name", "name_only"
+    }  # fmt: skip
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+    assert since.records_screened < full.records_screened
+    assert "rebuilding record_keys" not in caplog.text  # kept current by the records load
+
+
+def test_since_last_screens_new_records_and_registry_changes_against_the_whole_list(
+    tmp_path: Path,
+) -> None:
+    files = build_scenario(listed_persons=150, listed_companies=60, records=800, seed=7).write(
+        tmp_path / "data"
+    )
+    records = pl.read_csv(files["records"], infer_schema=False)
+    old_part, new_part = tmp_path / "records_old.csv", tmp_path / "records_new.csv"
+    records.head(500).write_csv(old_part)
+    records.slice(500).write_csv(new_part)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "n.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(old_part)
+        first = run_batch(store, pack)
+        record_batch_run(store, first, tmp_path / "r0")
+        store.ingest_records(new_part)
+        store.ingest_officers(files["officers"])
+        since = run_batch(store, pack, since_last=True)
+        touched = {
+            row[0]
+            for row in store.con.execute(
+                """SELECT record_id FROM records WHERE load_id > ?
+                   OR id_norm IN (SELECT person_id_norm FROM officers
+                                  UNION SELECT entity_id_norm FROM officers)
+                   OR id_alt_norm IN (SELECT person_id_norm FROM officers)
+                   OR org_code_key IN (SELECT entity_org_code_key FROM officers)""",
+                [first.watermark],
+            ).fetchall()
+        }
+        full = run_batch(store, pack)
+    expected = full.flags.filter(pl.col("record_id").is_in(touched))
+    assert "registry_link" in set(expected["tier"])
+    old_ids = records.head(500)["record_id"].implode()
+    assert expected.filter(~pl.col("record_id").is_in(old_ids)).height  # new records
+    assert expected.filter(pl.col("record_id").is_in(old_ids)).height  # registry changes
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
+def _typo(valid: str, position: int) -> str:
+    """``valid`` with one digit changed so that its check character no longer holds."""
+    for digit in "0123456789":
+        typo = valid[:position] + digit + valid[position + 1 :]
+        if typo != valid and not resident_id.is_valid(typo):
+            return typo
+    raise AssertionError(valid)
+
+
+def test_since_last_finds_pairs_by_name_where_an_id_is_missing_typod_or_masked(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    """New entries that pair only through a name: a typo'd ID early or late in the number
+    (fuzzy_id_name), no ID on either side (name_only), a company entry without an ID, and a
+    masked ID whose name differs from the record's only by the separator dot."""
+    zhao, qian, ayi = "110105198001010032", "110105197505050017", "650102198503150023"
+    assert all(resident_id.is_valid(number) for number in (zhao, qian, ayi))
+    rows = [  # case, name, sex, age, id, legal rep, court, province, basis, filed, issuer, ...
+        f"(2024)京0105执1号,赵强,男,44,{_typo(zhao, 1)},,北京市朝阳区人民法院,北京,"
+        "(2024)京0105民初1号,2024-01-02,北京市朝阳区人民法院,还款,全部未履行,暂无,2024-02-01",
+        f"(2024)京0105执2号,钱敏,女,48,{_typo(qian, 15)},,北京市朝阳区人民法院,北京,"
+        "(2024)京0105民初2号,2024-01-02,北京市朝阳区人民法院,还款,全部未履行,暂无,2024-02-01",
+        "(2024)京0105执3号,李娜,女,40,暂无,,北京市朝阳区人民法院,北京,"
+        "(2024)京0105民初3号,2024-01-02,北京市朝阳区人民法院,还款,全部未履行,暂无,2024-02-01",
+        "(2024)桂1322执4号,象州县新河商贸有限公司,,,暂无,李明,象州县人民法院,广西,"
+        "(2024)桂1322民初4号,2024-01-02,象州县人民法院,支付货款,全部未履行,暂无,2024-02-01",
+        f"(2024)新0102执5号,阿依古丽买买提,女,38,{ayi[:10]}****{ayi[14:]},,乌鲁木齐市天山区人民法院,"
+        "新疆,(2024)新0102民初5号,2024-01-02,乌鲁木齐市天山区人民法院,还款,全部未履行,暂无,"
+        "2024-02-01",
+    ]
+    later = tmp_path / "later.csv"
+    later.write_text("\n".join([LIST_HEADER, *rows]) + "\n", encoding="utf-8")
+    person = {"agency": "银行", "record_type": "credit", "sub_type": "bank_loan",
+              "subject_type": "person", "amount": "50000", "event_date": "2025-03-01"}  # fmt: skip
+    records = write_records(
+        tmp_path / "records.csv",
+        [
+            {**person, "record_id": "Z1", "subject_name": "赵强", "subject_id": zhao},
+            {**person, "record_id": "Q1", "subject_name": "钱敏", "subject_id": qian},
+            {**person, "record_id": "L1", "subject_name": "李娜", "subject_id": ""},
+            {**person, "record_id": "A1", "subject_name": "阿依古丽·买买提", "subject_id": ayi},
+            {
+                **person,
+                "record_id": "X1",
+                "subject_type": "entity",
+                "subject_name": "象州县新河商贸有限公司",
+                "subject_id": "91451322600563165B",
+            },
+        ],
+    )
+    pack = RulePack.load()
+    with Store.open(tmp_path / "p.duckdb") as store:
+        store.ingest_list(list_csv)
+        store.ingest_records(records)
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+        full = run_batch(store, pack)
+    expected = full.flags.filter(pl.col("case_no").str.starts_with("(2024)"))
+    assert set(expected["record_id"]) == {"Z1", "Q1", "L1", "A1", "X1"}
+    assert dict(expected.select("record_id", "tier").unique().iter_rows()) == {
+        "Z1": "fuzzy_id_name", "Q1": "fuzzy_id_name", "L1": "name_only", "X1": "name_only",
+        "A1": "masked_id_name",
+    }  # fmt: skip
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
+def test_the_empty_candidates_frame_has_the_columns_find_candidates_returns() -> None:
+    with duckdb.connect() as con:
+        Store.create_schema(con)
+        assert find_candidates(con).schema == find_candidates_schema().schema
+
+
+def test_record_keys_follow_reloaded_records_and_survive_moved_rowids(tmp_path: Path) -> None:
+    """A record loaded again with new content is keyed once, at its new rowid; keys whose
+    rowid no longer holds their record (a vacuum moved it) are rebuilt, not trusted."""
+    files = build_scenario(listed_persons=80, listed_companies=30, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    first, later = _interleaved_list(files["list"], tmp_path)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    changed = tmp_path / "records_changed.csv"
+    records.head(40).with_columns(pl.lit("99999").alias("amount")).write_csv(changed)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "k.duckdb") as store:
+        store.ingest_list(first)
+        store.ingest_officers(files["officers"])
+        store.ingest_records(files["records"])
+        store.ingest_records(changed)
+        keys = store.con.execute(
+            "SELECT count(*), count(DISTINCT record_hash), "
+            "count(*) FILTER (WHERE record_rowid IN (SELECT rowid FROM records)) "
+            "FROM record_keys"
+        ).fetchall()[0]
+        assert keys == (records.height, records.height, records.height)
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        store.con.execute("UPDATE record_keys SET record_rowid = record_rowid + 7")  # moved
+        since = run_batch(store, pack, since_last=True)
+        changed_entries = {
+            row[0]
+            for row in store.con.execute(
+                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [initial.watermark]
+            ).fetchall()
+        }
+        full = run_batch(store, pack)
+        assert (
+            store.con.execute(
+                "SELECT count(*) FROM record_keys k JOIN records r ON r.rowid = k.record_rowid "
+                "WHERE hash(r.record_id) = k.record_hash"
+            ).fetchall()[0][0]
+            == records.height
+        )
+    expected = full.flags.filter(pl.col("entry_id").is_in(changed_entries))
+    assert expected.height
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
