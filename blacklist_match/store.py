@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -64,6 +65,9 @@ class LoadReport:
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
     """True when this exact file was loaded before: nothing was read again."""
+    seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    """Wall time of each stage: ``digest`` (the file's hash), ``read`` (and clean),
+    ``key``, ``write``, ``commit``."""
 
 
 def _row_hash(columns: tuple[str, ...]) -> str:
@@ -84,6 +88,19 @@ def _quote(identifier: str) -> str:
 
 def _column_list(columns: tuple[str, ...]) -> str:
     return ", ".join(_quote(c) for c in columns)
+
+
+class _Stopwatch:
+    """Records the wall time since the previous lap under a stage's name."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self.last
+        self.last = now
 
 
 class Store:
@@ -216,8 +233,10 @@ class Store:
         write: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, int, LoadReport], None],
         snapshot: date | None = None,
         digest: str | None = None,
+        key: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     ) -> LoadReport:
         report = LoadReport(kind=kind, file=str(path))
+        clock = _Stopwatch(report.seconds)
         digest = digest or file_digest(path)
         if self._already_loaded(kind, digest, snapshot):
             rows = self.con.execute(
@@ -228,7 +247,12 @@ class Store:
             report.rows_read = report.unchanged = int(rows[0]) if rows else 0
             report.skipped = True
             return report
+        clock.lap("digest")
         good, quarantine = read()
+        clock.lap("read")
+        if key is not None:
+            good = key(good)
+            clock.lap("key")
         report.rows_read = good.height + quarantine.select("row").n_unique()
         report.quarantined = quarantine.select("row").n_unique()
         report.reasons = dict(quarantine.group_by("reason").len().rows())
@@ -251,20 +275,25 @@ class Store:
                     report.ended,
                 ],
             )  # fmt: skip
+            clock.lap("write")
+        clock.lap("commit")
         return report
 
     def ingest_list(self, path: str | Path, *, snapshot: date | None = None) -> LoadReport:
         """Load a court list publication; with ``snapshot``, end entries it no longer holds."""
 
-        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
-            entries, quarantine = read_court_list(path)
-            return key_entries(entries.lazy()).collect(), quarantine
-
         def write(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, load_id: int,
                   report: LoadReport) -> None:  # fmt: skip
             self._write_entries(con, keyed, load_id, report, snapshot)
 
-        return self._load("list", path, read, write, snapshot)
+        return self._load(
+            "list",
+            path,
+            lambda: read_court_list(path),
+            write,
+            snapshot,
+            key=lambda entries: key_entries(entries.lazy()).collect(),
+        )
 
     def _write_entries(
         self,
@@ -287,7 +316,8 @@ class Store:
             if repeats
             else ""
         )
-        con.register("staged_raw", staged.to_arrow())
+        # string views: Polars hands its buffers over without copying them
+        con.register("staged_raw", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(ENTRY_COLUMNS)} AS "
             f"row_hash FROM staged_raw{dedup}"
