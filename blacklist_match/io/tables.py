@@ -268,13 +268,13 @@ def _with_problem_rows(
 
 def _read_csv(path: Path) -> pl.DataFrame:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         raise InputError("the file is empty")
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     wide = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_by_zeros(
         data[:4096]
     )
-    if not wide:  # Polars refuses bytes that are not UTF-8, so GB18030 falls through
+    if not wide and _starts_as_utf8(data):  # else Polars refuses them: GB18030 falls through
         fast = _read_csv_fast(data.removeprefix(codecs.BOM_UTF8), separator)
         if fast is not None:
             return fast
@@ -289,6 +289,20 @@ def _read_csv(path: Path) -> pl.DataFrame:
         if fast is not None:
             return fast
     return _read_csv_careful(text, separator)
+
+
+def _starts_as_utf8(data: bytes) -> bool:
+    """Whether the first 64 KiB are UTF-8 (a character cut at the end allowed).
+
+    >>> _starts_as_utf8("案号".encode()), _starts_as_utf8("案号".encode("gb18030"))
+    (True, False)
+    """
+    head = data[: 1 << 16]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.reason == "unexpected end of data" and error.start >= len(head) - 3
+    return True
 
 
 def _read_csv_fast(data: bytes, separator: str) -> pl.DataFrame | None:
