@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -69,6 +70,9 @@ class LoadReport:
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
     """True when this exact file was loaded before: nothing was read again."""
+    seconds: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    """Wall time of each stage: ``digest`` (the file's hash), ``read`` (and clean),
+    ``key``, ``write``, ``commit``."""
 
 
 def _row_hash(columns: tuple[str, ...]) -> str:
@@ -89,6 +93,19 @@ def _quote(identifier: str) -> str:
 
 def _column_list(columns: tuple[str, ...]) -> str:
     return ", ".join(_quote(c) for c in columns)
+
+
+class _Stopwatch:
+    """Records the wall time since the previous lap under a stage's name."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self.last
+        self.last = now
 
 
 class Store:
@@ -222,8 +239,10 @@ class Store:
         write: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, int, LoadReport], None],
         snapshot: date | None = None,
         digest: str | None = None,
+        key: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     ) -> LoadReport:
         report = LoadReport(kind=kind, file=str(path))
+        clock = _Stopwatch(report.seconds)
         digest = digest or file_digest(path)
         if self._already_loaded(kind, digest, snapshot):
             rows = self.con.execute(
@@ -234,7 +253,12 @@ class Store:
             report.rows_read = report.unchanged = int(rows[0]) if rows else 0
             report.skipped = True
             return report
+        clock.lap("digest")
         good, quarantine = read()
+        clock.lap("read")
+        if key is not None:
+            good = key(good)
+            clock.lap("key")
         report.rows_read = good.height + quarantine.select("row").n_unique()
         report.quarantined = quarantine.select("row").n_unique()
         report.reasons = dict(quarantine.group_by("reason").len().rows())
@@ -257,20 +281,25 @@ class Store:
                     report.ended,
                 ],
             )  # fmt: skip
+            clock.lap("write")
+        clock.lap("commit")
         return report
 
     def ingest_list(self, path: str | Path, *, snapshot: date | None = None) -> LoadReport:
         """Load a court list publication; with ``snapshot``, end entries it no longer holds."""
 
-        def read() -> tuple[pl.DataFrame, pl.DataFrame]:
-            entries, quarantine = read_court_list(path)
-            return key_entries(entries.lazy()).collect(), quarantine
-
         def write(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, load_id: int,
                   report: LoadReport) -> None:  # fmt: skip
             self._write_entries(con, keyed, load_id, report, snapshot)
 
-        return self._load("list", path, read, write, snapshot)
+        return self._load(
+            "list",
+            path,
+            lambda: read_court_list(path),
+            write,
+            snapshot,
+            key=lambda entries: key_entries(entries.lazy()).collect(),
+        )
 
     def _write_entries(
         self,
@@ -280,55 +309,77 @@ class Store:
         report: LoadReport,
         snapshot: date | None,
     ) -> None:
-        con.register("staged_raw", keyed.select(ENTRY_COLUMNS).to_arrow())
+        """Insert new entries, rewrite changed ones, then end what the load ends.
+
+        Each statement runs only when the load needs it: a first load of a publication only
+        inserts, and a reload of the same rows only compares hashes. The staged rows are
+        deduplicated by key (first case number wins) only when some key repeats.
+        """
+        staged = keyed.select(ENTRY_COLUMNS)
+        repeats = staged.select(S.ENTRY_ID, S.LISTED_FROM).is_duplicated().any()
+        dedup = (
+            " QUALIFY row_number() OVER (PARTITION BY entry_id, listed_from ORDER BY case_no) = 1"
+            if repeats
+            else ""
+        )
+        # string views: Polars hands its buffers over without copying them
+        con.register("staged_raw", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(ENTRY_COLUMNS)} AS "
-            "row_hash FROM staged_raw QUALIFY row_number() OVER "
-            "(PARTITION BY entry_id, listed_from ORDER BY case_no) = 1"
+            f"row_hash FROM staged_raw{dedup}"
         )
         con.unregister("staged_raw")
-        new, changed = con.execute(
+        matched, changed, reappeared = con.execute(
             """
-            SELECT count(*) FILTER (WHERE e.entry_id IS NULL),
-                   count(*) FILTER (WHERE e.entry_id IS NOT NULL AND e.row_hash <> s.row_hash)
-            FROM staged s LEFT JOIN list_entries e USING (entry_id, listed_from)
+            SELECT count(*), count(*) FILTER (WHERE e.row_hash <> s.row_hash),
+                   count(*) FILTER (WHERE e.snapshot_absent_on IS NOT NULL)
+            FROM staged s JOIN list_entries e USING (entry_id, listed_from)
             """
         ).fetchall()[0]
         now = datetime.now()
-        columns = _column_list(ENTRY_COLUMNS)
-        hashes = _column_list(key_hash_columns("list_entries"))
-        con.execute(
-            f"""
-            INSERT INTO list_entries ({columns}, {hashes}, row_hash, first_load_id,
-                                      last_load_id, changed_at)
-            SELECT {columns}{key_hash_select("list_entries")}, row_hash, $load, $load, $now
-            FROM staged s
-            WHERE NOT EXISTS (SELECT 1 FROM list_entries e
-                              WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from)
-            """,
-            {"load": load_id, "now": now},
-        )
-        updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:]) + "".join(
-            f", {column} = {sql}"
-            for column, sql in key_hash_assignments("list_entries", "s").items()
-        )
-        con.execute(
-            f"""
-            UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
-                   last_load_id = $load, changed_at = $now
-            FROM staged s
-            WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from
-              AND e.row_hash <> s.row_hash
-            """,
-            {"load": load_id, "now": now},
-        )
-        con.execute(
-            "UPDATE list_entries AS e SET snapshot_absent_on = NULL, changed_at = $now, "
-            "last_load_id = $load "
-            "FROM staged s WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from "
-            "AND e.snapshot_absent_on IS NOT NULL",
-            {"now": now, "load": load_id},
-        )
+        if changed:
+            updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
+            updates += "".join(
+                f", {column} = {sql}"
+                for column, sql in key_hash_assignments("list_entries", "s").items()
+            )
+            con.execute(
+                f"""
+                UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
+                       last_load_id = $load, changed_at = $now
+                FROM staged s
+                WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from
+                  AND e.row_hash <> s.row_hash
+                """,
+                {"load": load_id, "now": now},
+            )
+        if reappeared:
+            con.execute(
+                "UPDATE list_entries AS e SET snapshot_absent_on = NULL, changed_at = $now, "
+                "last_load_id = $load "
+                "FROM staged s WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from "
+                "AND e.snapshot_absent_on IS NOT NULL",
+                {"now": now, "load": load_id},
+            )
+        new = int(con.execute("SELECT count(*) FROM staged").fetchall()[0][0]) - int(matched)
+        if new:
+            columns = _column_list(ENTRY_COLUMNS)
+            hashes = _column_list(key_hash_columns("list_entries"))
+            unmatched = (
+                ""
+                if not matched
+                else "WHERE NOT EXISTS (SELECT 1 FROM list_entries e "
+                "WHERE e.entry_id = s.entry_id AND e.listed_from = s.listed_from)"
+            )
+            con.execute(
+                f"""
+                INSERT INTO list_entries ({columns}, {hashes}, row_hash, first_load_id,
+                                          last_load_id, changed_at)
+                SELECT {columns}{key_hash_select("list_entries")}, row_hash, $load, $load, $now
+                FROM staged s {unmatched}
+                """,
+                {"load": load_id, "now": now},
+            )
         if snapshot is not None:
             con.execute(
                 """
@@ -342,7 +393,7 @@ class Store:
                 {"snapshot": snapshot, "now": now, "load": load_id},
             )
         ended = self._refresh_listed_until(con, load_id, all_entries=snapshot is not None)
-        report.loaded = int(new) + int(changed)
+        report.loaded = new + int(changed)
         report.unchanged = keyed.height - report.loaded
         report.ended = ended
         con.execute("DROP TABLE staged")
@@ -351,12 +402,12 @@ class Store:
         self, con: duckdb.DuckDBPyConnection, load_id: int, *, all_entries: bool
     ) -> int:
         """Recompute ``listed_until`` from removals and snapshot absences; return how many
-        entries newly ended. Only entries whose case the load touched, unless ``all_entries``."""
-        scope = "TRUE" if all_entries else "e.case_key IN (SELECT case_key FROM touched_cases)"
-        if not all_entries:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE touched_cases AS SELECT DISTINCT case_key FROM staged"
-            )
+        entries newly ended. Only entries whose case the load touched, unless ``all_entries``.
+
+        An entry with no removal of its case, no snapshot absence and no end yet keeps
+        ``listed_until`` null, so only the others are recomputed (a first load has none).
+        """
+        scope = "TRUE" if all_entries else "e.case_key IN (SELECT case_key FROM staged)"
         before = con.execute(
             "SELECT count(*) FROM list_entries WHERE listed_until IS NOT NULL"
         ).fetchall()[0][0]
@@ -373,13 +424,17 @@ class Store:
                             WHEN any_value(e.snapshot_absent_on) IS NULL
                                  OR min(r.removed_on) <= any_value(e.snapshot_absent_on)
                             THEN 'removal' ELSE 'snapshot' END AS end_reason
-                FROM list_entries e
+                FROM (
+                    SELECT * FROM list_entries e
+                    WHERE (e.listed_until IS NOT NULL OR e.snapshot_absent_on IS NOT NULL
+                           OR e.case_key IN (SELECT case_key FROM removals))
+                      AND {scope}
+                ) AS e
                 LEFT JOIN removals r
                   ON r.case_key = e.case_key AND r.removed_on >= e.listed_from
                  AND ((r.removal_id_norm IS NULL AND r.removal_name IS NULL)
                       OR r.removal_id_norm = e.id_norm
                       OR (r.removal_id_norm IS NULL AND r.removal_name = e.name_key))
-                WHERE {scope}
                 GROUP BY e.entry_id, e.listed_from
             ) AS ends
             WHERE target.entry_id = ends.entry_id AND target.listed_from = ends.listed_from

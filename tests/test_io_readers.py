@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from conftest import LIST_HEADER, LIST_ROWS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blacklist_match.errors import InputError
 from blacklist_match.io.agency import read_officers, read_records, read_removals
 from blacklist_match.io.court_list import CASE_KEY, read_court_list
+from blacklist_match.io.normalise import by_distinct, nfkc, parse_age
 
 
 def test_list_csv_with_chinese_labels_is_read(list_csv: Path) -> None:
@@ -150,3 +154,20 @@ def test_removals_and_officers_are_read(tmp_path: Path) -> None:
     links, bad = read_officers(officers)
     assert links["role"].to_list() == ["legal_representative"]
     assert bad["reason"].to_list() == ["unknown role"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=12), max_size=20))
+def test_nfkc_only_where_needed_equals_nfkc_everywhere(values: list[str]) -> None:
+    series = pl.Series("value", values, dtype=pl.String)
+    assert series.to_frame().select(nfkc(pl.col("value")))["value"].to_list() == [
+        unicodedata.normalize("NFKC", value) for value in values
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["30", "30岁", "0", "x", "", None]), max_size=30))
+def test_by_distinct_equals_the_expression_on_every_row(values: list[str | None]) -> None:
+    series = pl.Series("age", values, dtype=pl.String)
+    expected = series.to_frame().select(parse_age(pl.col("age")))["age"]
+    assert by_distinct(series, parse_age).equals(expected)

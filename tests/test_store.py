@@ -64,6 +64,48 @@ def test_snapshot_ends_entries_absent_from_a_full_publication(tmp_path: Path) ->
     assert ended["(2017)桂1322执487号"] == (None, None)
 
 
+def test_a_changed_row_is_rewritten_and_counted_once(tmp_path: Path) -> None:
+    changed = LIST_ROWS[0].replace("全部未履行", "部分未履行")
+    with Store.open(tmp_path / "c.duckdb") as store:
+        store.ingest_list(_list_file(tmp_path / "a.csv", LIST_ROWS))
+        report = store.ingest_list(_list_file(tmp_path / "b.csv", [changed, *LIST_ROWS[1:]]))
+        rows = store.con.execute(
+            "SELECT performance, first_load_id, last_load_id FROM list_entries "
+            "WHERE case_no = '（2019）鄂0902执1194号'"
+        ).fetchall()
+    assert (report.loaded, report.unchanged) == (1, 2)
+    assert rows == [("部分未履行", 1, 2)]
+
+
+def test_an_entry_back_in_a_later_snapshot_is_listed_again(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.ingest_list(_list_file(tmp_path / "a.csv", LIST_ROWS), snapshot=date(2020, 1, 1))
+        store.ingest_list(_list_file(tmp_path / "b.csv", LIST_ROWS[:2]), snapshot=date(2021, 5, 1))
+        back = store.ingest_list(
+            _list_file(tmp_path / "c.csv", LIST_ROWS), snapshot=date(2022, 1, 1)
+        )
+        ended = _ended(store)
+        state = store.status(today=date(2022, 6, 1))
+    assert (back.loaded, back.unchanged) == (0, 3)
+    assert ended["(2018)京0105执55号"] == (None, None)
+    assert (state["entries_listed"], state["entries_ended"]) == (3, 0)
+
+
+def test_the_same_entry_twice_in_one_file_loads_once(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "d.duckdb") as store:
+        report = store.ingest_list(_list_file(tmp_path / "a.csv", [*LIST_ROWS, LIST_ROWS[1]]))
+        total = store.status()["entries_total"]
+    assert total == 3
+    assert (report.rows_read, report.loaded, report.unchanged) == (4, 3, 1)
+
+
+def test_a_load_reports_the_time_of_each_stage(tmp_path: Path, list_csv: Path) -> None:
+    with Store.open(tmp_path / "t.duckdb") as store:
+        report = store.ingest_list(list_csv)
+    assert list(report.seconds) == ["digest", "read", "key", "write", "commit"]
+    assert all(seconds >= 0 for seconds in report.seconds.values())
+
+
 def test_removal_ends_the_entry_even_when_it_arrives_first(tmp_path: Path, list_csv: Path) -> None:
     removals = tmp_path / "removals.csv"
     removals.write_text("案号,删除日期\n(2019)鄂0902执1194号,2021年01月01日\n", encoding="utf-8")

@@ -17,6 +17,7 @@ import polars as pl
 from blacklist_match import schema as S
 from blacklist_match.io.columns import canonicalise_columns
 from blacklist_match.io.normalise import (
+    by_distinct,
     case_key,
     clean_text,
     parse_age,
@@ -75,10 +76,10 @@ def read_court_list(path: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     entries = raw.select(
         ROW,
         *(clean_text(pl.col(c), zero_is_null=True).alias(c) for c in LIST_TEXT_COLUMNS),
-        parse_age(pl.col(S.AGE)).alias(S.AGE),
-        parse_date(pl.col(S.FILED_ON)).alias(S.FILED_ON),
-        parse_date(pl.col(S.PUBLISHED_ON)).alias(S.PUBLISHED_ON),
-        split_conduct(clean_text(pl.col(S.CONDUCT), zero_is_null=True)).alias(S.CONDUCT),
+        by_distinct(raw[S.AGE], parse_age),
+        by_distinct(raw[S.FILED_ON], parse_date),
+        by_distinct(raw[S.PUBLISHED_ON], parse_date),
+        by_distinct(raw[S.CONDUCT], lambda c: split_conduct(clean_text(c, zero_is_null=True))),
     ).with_columns(
         case_key(pl.col(S.CASE_NO)).alias(CASE_KEY),
         pl.col(S.GENDER).str.replace(r"性$", ""),

@@ -80,15 +80,21 @@ def detect_encoding(data: bytes) -> str:
     >>> detect_encoding("案号,姓名\\n张三,1\\n".encode() + b"\\xff\\xfe,2\\n")
     'utf-8'
     """
+    return _detect(data)[0]
+
+
+def _detect(data: bytes) -> tuple[str, str | None]:
+    """:func:`detect_encoding`, with the text when telling the encoding decoded it whole
+    (so a GB18030 file, which only a full decode can confirm, is decoded once)."""
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
     wide = _utf16_by_zeros(data[:4096])
     if wide:
-        return wide
+        return wide, None
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         if error.reason == "unexpected end of data":  # UTF-8 cut inside its last character
             try:
@@ -96,19 +102,19 @@ def detect_encoding(data: bytes) -> str:
             except UnicodeDecodeError:
                 pass
             else:
-                return "utf-8"
+                return "utf-8", None
     else:
-        return "utf-8"
+        return "utf-8", text
     if _mostly_utf8(data):
-        return "utf-8"
+        return "utf-8", None
     try:
-        data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
         pass
     else:
-        return "gb18030"
+        return "gb18030", text
     if _bad_line_share(data, "gb18030") <= 0.5:
-        return "gb18030"
+        return "gb18030", None
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 1 << 20]).best()
@@ -118,7 +124,7 @@ def detect_encoding(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             pass
         else:
-            return str(best.encoding)
+            return str(best.encoding), None
     raise InputError("cannot tell the text encoding (tried UTF-8, UTF-16, GB18030)")
 
 
@@ -161,7 +167,8 @@ def _bad_line_share(data: bytes, encoding: str) -> float:
 
 def decode_text(data: bytes) -> str:
     """Decode file bytes; bytes no decoding accepts become a marker that flags their line."""
-    return data.decode(detect_encoding(data), _MARK).removeprefix("\ufeff")
+    encoding, text = _detect(data)
+    return (text if text is not None else data.decode(encoding, _MARK)).removeprefix("\ufeff")
 
 
 def normalise_header(name: str) -> str:
@@ -261,25 +268,41 @@ def _with_problem_rows(
 
 def _read_csv(path: Path) -> pl.DataFrame:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         raise InputError("the file is empty")
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     wide = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_by_zeros(
         data[:4096]
     )
-    if not wide:  # Polars refuses bytes that are not UTF-8, so GB18030 falls through
+    if not wide and _starts_as_utf8(data):  # else Polars refuses them: GB18030 falls through
         fast = _read_csv_fast(data.removeprefix(codecs.BOM_UTF8), separator)
         if fast is not None:
             return fast
-    encoding = detect_encoding(data)
-    text = data.decode(encoding, _MARK).removeprefix("\ufeff")
-    if not text.strip():
+    encoding, text = _detect(data)
+    if text is None:
+        text = data.decode(encoding, _MARK)
+    text = text.removeprefix("\ufeff")
+    if not text or text.isspace():
         raise InputError("the file is empty")
     if encoding not in {"utf-8", "utf-8-sig"} and _UNDECODABLE not in text:
         fast = _read_csv_fast(text.encode("utf-8"), separator)
         if fast is not None:
             return fast
     return _read_csv_careful(text, separator)
+
+
+def _starts_as_utf8(data: bytes) -> bool:
+    """Whether the first 64 KiB are UTF-8 (a character cut at the end allowed).
+
+    >>> _starts_as_utf8("案号".encode()), _starts_as_utf8("案号".encode("gb18030"))
+    (True, False)
+    """
+    head = data[: 1 << 16]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.reason == "unexpected end of data" and error.start >= len(head) - 3
+    return True
 
 
 def _read_csv_fast(data: bytes, separator: str) -> pl.DataFrame | None:
