@@ -299,6 +299,8 @@ def main() -> None:
         child.join()
         if child.exitcode:
             raise SystemExit(f"generation failed ({child.exitcode})")
+    with duckdb.connect(str(path)) as writable:  # a cache from an older schema: upgrade it
+        upgrade_key_hashes(writable)
     con = duckdb.connect(str(path), read_only=True)
     (CACHE / "spill").mkdir(exist_ok=True)
     con.execute(f"SET memory_limit = '{args.memory_limit}'")

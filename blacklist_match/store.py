@@ -46,7 +46,6 @@ from blacklist_match.store_schema import (
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
-    key_hash_assignments,
     key_hash_columns,
     key_hash_select,
     upgrade_key_hashes,
@@ -149,10 +148,16 @@ class Store:
             self.con.execute(f"SET temp_directory = '{quoted}'")
         if not read_only:
             self.create_schema(self.con)
-            upgrade_key_hashes(self.con)
-            self.con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
+            # an upgraded store gets a new read-only copy on close, as after any commit
+            self._committed = upgrade_key_hashes(self.con)
+            version = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchall()
+            if version != [(str(SCHEMA_VERSION),)]:  # written only when it changes
+                self.con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    [str(SCHEMA_VERSION)],
+                )
 
     @staticmethod
     def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -326,7 +331,7 @@ class Store:
         con.register("staged_raw", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(ENTRY_COLUMNS)} AS "
-            f"row_hash FROM staged_raw{dedup}"
+            f"row_hash{key_hash_select('list_entries')} FROM staged_raw{dedup}"
         )
         con.unregister("staged_raw")
         matched, changed, reappeared = con.execute(
@@ -339,10 +344,7 @@ class Store:
         now = datetime.now()
         if changed:
             updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
-            updates += "".join(
-                f", {column} = {sql}"
-                for column, sql in key_hash_assignments("list_entries", "s").items()
-            )
+            updates += "".join(f", {c} = s.{c}" for c in key_hash_columns("list_entries"))
             con.execute(
                 f"""
                 UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
@@ -375,7 +377,7 @@ class Store:
                 f"""
                 INSERT INTO list_entries ({columns}, {hashes}, row_hash, first_load_id,
                                           last_load_id, changed_at)
-                SELECT {columns}{key_hash_select("list_entries")}, row_hash, $load, $load, $now
+                SELECT {columns}, {hashes}, row_hash, $load, $load, $now
                 FROM staged s {unmatched}
                 """,
                 {"load": load_id, "now": now},

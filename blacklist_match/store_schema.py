@@ -336,14 +336,16 @@ KEY_HASH_PROBE: Final = "SELECT (hash('blacklist-match key probe') >> 1)::BIGINT
 stored key hashes are recomputed on the next open for writing."""
 
 
-def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
+def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> bool:
     """Bring the store to :data:`SCHEMA_VERSION` for matching: add the row ids and key
     hashes a version-1 store lacks, and recompute every key hash when DuckDB's ``hash``
     no longer gives the value kept in ``meta`` (an upgrade changed it). The probe is written
-    last, so an upgrade cut short is redone on the next open."""
+    last, so an upgrade cut short is redone on the next open. True when a table was
+    rewritten (the caller then republishes the read-only copy)."""
     probe = str(con.execute(KEY_HASH_PROBE).fetchall()[0][0])
     stored = con.execute("SELECT value FROM meta WHERE key = 'key_hash_probe'").fetchall()
     rehash = not stored or stored[0][0] != probe
+    rewrote = False
     for table in KEY_HASHES:
         existing = {
             row[0]
@@ -355,6 +357,7 @@ def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
         }
         if table != "officers" and "rid" not in existing:
             con.execute(f"ALTER TABLE {table} ADD COLUMN rid BIGINT DEFAULT nextval('row_ids')")
+            rewrote = True
         missing = [column for column in key_hash_columns(table) if column not in existing]
         for column in missing:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} BIGINT")
@@ -363,4 +366,9 @@ def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> None:
                 f"{column} = {sql}" for column, sql in key_hash_assignments(table).items()
             )
             con.execute(f"UPDATE {table} SET {assignments}")  # noqa: S608 - constant names
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash_probe', ?)", [probe])
+            rewrote = rewrote or bool(
+                con.execute(f"SELECT count(*) > 0 FROM {table}").fetchall()[0][0]  # noqa: S608
+            )
+    if rehash:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash_probe', ?)", [probe])
+    return rewrote
