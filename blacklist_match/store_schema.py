@@ -19,6 +19,13 @@ SCHEMA_VERSION: Final = 2
 # keys (entry_id + listed_from, record_id, link_id) stay unique because every load dedupes
 # its staged rows and inserts only keys the table does not hold (store.py).
 
+_MATCH_KEYS: Final = """id_norm_hash BIGINT, id_alt_norm_hash BIGINT, org_code_key_hash BIGINT,
+        mask_key_hash BIGINT, name_key_hash BIGINT, name_core_hash BIGINT,
+        typo_head_hash BIGINT, typo_tail_hash BIGINT,
+        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),"""
+"""The matching columns of ``list_entries`` and ``records``: the key hashes (``KEY_HASHES``,
+computed on load) and the integer row id the tiers carry."""
+
 RUNS_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
@@ -60,7 +67,7 @@ DDL: Final = (
         rows_ended BIGINT NOT NULL DEFAULT 0
     )
     """,
-    """
+    f"""
     CREATE TABLE IF NOT EXISTS list_entries (
         entry_id VARCHAR NOT NULL,
         listed_from DATE NOT NULL,
@@ -93,15 +100,7 @@ DDL: Final = (
         name_key VARCHAR,
         name_core VARCHAR,
         debtor_type VARCHAR NOT NULL,
-        id_norm_hash BIGINT,
-        id_alt_norm_hash BIGINT,
-        org_code_key_hash BIGINT,
-        mask_key_hash BIGINT,
-        name_key_hash BIGINT,
-        name_core_hash BIGINT,
-        typo_head_hash BIGINT,
-        typo_tail_hash BIGINT,
-        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
+        {_MATCH_KEYS}
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
@@ -151,7 +150,7 @@ DDL: Final = (
         changed_at TIMESTAMP NOT NULL
     )
     """,
-    """
+    f"""
     CREATE TABLE IF NOT EXISTS records (
         record_id VARCHAR NOT NULL,
         agency VARCHAR,
@@ -172,15 +171,7 @@ DDL: Final = (
         mask_key VARCHAR,
         name_key VARCHAR,
         name_core VARCHAR,
-        id_norm_hash BIGINT,
-        id_alt_norm_hash BIGINT,
-        org_code_key_hash BIGINT,
-        mask_key_hash BIGINT,
-        name_key_hash BIGINT,
-        name_core_hash BIGINT,
-        typo_head_hash BIGINT,
-        typo_tail_hash BIGINT,
-        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),
+        {_MATCH_KEYS}
         row_hash VARCHAR NOT NULL,
         load_id BIGINT NOT NULL,
         changed_at TIMESTAMP NOT NULL

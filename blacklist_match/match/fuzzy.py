@@ -73,20 +73,22 @@ _TYPO_KEYS: Final = (
 """The typo blocks of a possibly mistyped number, as the store hashes them for valid IDs
 (:data:`~blacklist_match.store_schema.TYPO_HEAD_KEY`, ``TYPO_TAIL_KEY``)."""
 
+_TYPO_ROWS: Final = """
+        SELECT {rid}, raw, {keys} FROM (
+            SELECT rid AS {rid}, name_key, {raw} AS raw FROM {table}
+            WHERE {problem} AND {type_column} = 'person'
+        ) WHERE regexp_matches(raw, {person18})"""
+
 TYPO_RELATIONS: Final = {
-    TYPO_RECORDS_RELATION: f"""
-        SELECT record_rid, raw, {_TYPO_KEYS} FROM (
-            SELECT rid AS record_rid, name_key,
-                   {_CLEAN_ID.format(col="subject_id")} AS raw FROM records
-            WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND subject_type = 'person'
-        ) WHERE regexp_matches(raw, {_PERSON18})""",
-    TYPO_ENTRIES_RELATION: f"""
-        SELECT entry_rid, raw, {_TYPO_KEYS} FROM (
-            SELECT rid AS entry_rid, name_key,
-                   {_CLEAN_ID.format(col="id_number")} AS raw FROM entries
-            WHERE {_PERSON_NUMBER_WITH_PROBLEM} AND debtor_type = 'person'
-        ) WHERE regexp_matches(raw, {_PERSON18})""",
-}
+    name: _TYPO_ROWS.format(
+        rid=rid, raw=_CLEAN_ID.format(col=id_column), table=table, type_column=type_column,
+        keys=_TYPO_KEYS, problem=_PERSON_NUMBER_WITH_PROBLEM, person18=_PERSON18,
+    )
+    for name, rid, id_column, table, type_column in (
+        (TYPO_RECORDS_RELATION, "record_rid", "subject_id", "records", "subject_type"),
+        (TYPO_ENTRIES_RELATION, "entry_rid", "id_number", "entries", "debtor_type"),
+    )
+}  # fmt: skip
 """The few rows whose number may be a typo, with their blocks, staged before the tier runs
 (:func:`stage_typo_relations`): a join plan needs to know they are few."""
 
