@@ -110,6 +110,18 @@ def _review_views(size: ScopeSize) -> dict[str, str]:
     return views
 
 
+_NO_FLAGS: dict[tuple[str, bool], pl.DataFrame] = {}
+
+
+def _no_flags(rules: RulePack, *, show_ids: bool) -> pl.DataFrame:
+    """The report of no candidates (its columns and types), built once per rule pack."""
+    key = (rules.digest, show_ids)
+    if key not in _NO_FLAGS:
+        empty = find_candidates_schema().lazy()
+        _NO_FLAGS[key] = build_flags(apply_rules(empty, rules), show_ids=show_ids)
+    return _NO_FLAGS[key]
+
+
 def last_watermark(store: Store) -> int | None:
     """The highest load id the last successful run had seen (None: no run yet)."""
     rows = store.con.execute(
@@ -137,7 +149,11 @@ def run_batch(
     previous = last_watermark(store) if since_last else None
 
     def flags_of(candidates: pl.DataFrame, **review: Any) -> pl.DataFrame:
-        flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+        flags = (
+            _no_flags(rules, show_ids=show_ids)  # nothing to pair: skip planning the rules
+            if candidates.is_empty()
+            else build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+        )
         return apply_review_state(con, flags, today=as_of or date.today(), **review)
 
     if previous is None:
