@@ -11,15 +11,17 @@ valid identifiers are either the same by ``exact_id`` / ``id_crosswalk`` /
   full ID (or, against a published mask, from the mask's visible characters), with the
   person name keys equal. Blocked by (name key, first 6 characters) and (name key, last 4
   characters): one edit touches at most two adjacent positions, so one of the two blocks
-  always holds. Verified with ``damerau_levenshtein`` on equal-length strings.
+  always holds. The blocks are hashed on load; the possible typos are staged first
+  (:func:`stage_typo_relations`); a Hamming filter, then ``damerau_levenshtein``, verify.
 * ``name_only``, persons: name keys (dot-free) equal and **neither** side has a usable ID.
   Namesakes are the normal case in Chinese data, so a person with any ID is never paired
   by name.
 * ``name_only``, companies: one side without a usable ID; blocked on the first three
   characters of the company core key (legal form and region removed, brackets and script
   folded, so those variants meet exactly), lengths close enough for the threshold to be
-  reachable, then scored with rapidfuzz's normalised Indel ratio on the blocked pairs only;
-  pairs at or above :data:`COMPANY_RATIO_THRESHOLD` are kept. A typo among the first three
+  reachable, then scored with rapidfuzz's normalised Indel ratio, once per pair of distinct
+  cores (:func:`score_company_names`); pairs at or above :data:`COMPANY_RATIO_THRESHOLD`
+  are kept and joined back to their records and entries by core hash. A typo among the first three
   characters of the core is not found (blocking on the suffix too made blocks of every
   ``…科技`` firm).
 """

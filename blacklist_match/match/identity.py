@@ -1,10 +1,16 @@
 """Identity tiers as one SQL plan over three relations: ``records``, ``entries``, ``officers``.
 
 The relations are DuckDB tables or views with the columns :mod:`blacklist_match.prepare`
-adds. Each tier is an equi-join on a blocking key, never a scan of pairs; the statements
-are constant text (no user value is ever spliced in), so the same plan can run on another
-SQL engine. Every candidate gets one tier, a score in [0, 1] and an evidence code naming
-what matched; the strongest tier wins per (record, entry).
+adds and the store's matching columns (``rid`` and the ``*_hash`` key hashes,
+:data:`blacklist_match.store_schema.KEY_HASHES`). Each tier is an equi-join on an integer
+blocking key, never a scan of pairs, carrying integer row ids; the identifiers of the pairs
+found are compared as text in :func:`candidates_sql`, so a hash collision cannot make a
+match. The statements are constant text (no user value is ever spliced in), so the same
+plan can run on another SQL engine. Every candidate gets one tier, a score in [0, 1] and an
+evidence code naming what matched; the strongest tier wins per (record, entry).
+
+DuckDB runs the tiers one statement each (:func:`find_candidates`); Spark runs the union
+(:func:`pairs_sql`). A test holds the two strongest-tier selections equal.
 """
 
 from __future__ import annotations
