@@ -190,3 +190,22 @@ def test_checks_go_on_while_another_process_writes(tmp_path: Path, list_csv: Pat
             assert screener.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
         reopened = Screener.open(db)  # from the last committed copy
         assert reopened.check("110105197801010028", "王芳", date=date(2024, 1, 1)).restricted
+
+
+def test_a_spot_check_loads_neither_polars_nor_duckdbs_python_layer(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    """A cold check pays for every import: it runs on DuckDB's engine module alone."""
+    db = tmp_path / "c.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    probe = (
+        "import sys\n"
+        "from blacklist_match.entry import main\n"
+        f"sys.argv = ['blacklist-match', 'check', '110105197801010028', '--db', {str(db)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('duckdb', 'polars', 'pyarrow') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+    assert "LISTED" in done.stdout  # the answer came from the store
