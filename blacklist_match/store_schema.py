@@ -19,12 +19,34 @@ SCHEMA_VERSION: Final = 2
 # keys (entry_id + listed_from, record_id, link_id) stay unique because every load dedupes
 # its staged rows and inserts only keys the table does not hold (store.py).
 
-_MATCH_KEYS: Final = """id_norm_hash BIGINT, id_alt_norm_hash BIGINT, org_code_key_hash BIGINT,
-        mask_key_hash BIGINT, name_key_hash BIGINT, name_core_hash BIGINT,
-        typo_head_hash BIGINT, typo_tail_hash BIGINT,
-        rid BIGINT NOT NULL DEFAULT nextval('row_ids'),"""
-"""The matching columns of ``list_entries`` and ``records``: the key hashes (``KEY_HASHES``,
-computed on load) and the integer row id the tiers carry."""
+_PERSON_18: Final = (
+    "{t}id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'masked_resident_id') "
+    "AND length({t}id_norm) = 18 AND {t}name_key IS NOT NULL"
+)
+TYPO_HEAD_KEY: Final = (
+    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || left({t}id_norm, 6) END"
+)
+TYPO_TAIL_KEY: Final = (
+    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || right({t}id_norm, 4) END"
+)
+"""A person's name key with the first 6 / last 4 characters of an 18-character ID (a mask
+shows both): one substitution or adjacent transposition touches at most one of the two, so
+a typo'd ID shares one of them with the right one (the ``fuzzy_id_name`` blocks)."""
+
+_COMMON_KEYS: Final = {
+    **{f"{c}_hash": "{t}" + c for c in (
+        "id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core",
+    )},
+    "typo_head_hash": TYPO_HEAD_KEY,
+    "typo_tail_hash": TYPO_TAIL_KEY,
+}  # fmt: skip
+
+_MATCH_KEYS: Final = (
+    "".join(f"{column} BIGINT, " for column in _COMMON_KEYS)
+    + "rid BIGINT NOT NULL DEFAULT nextval('row_ids'),"
+)
+"""The matching columns of ``list_entries`` and ``records``: the key hashes (computed on
+load, :data:`KEY_HASHES`) and the integer row id the tiers carry."""
 
 RUNS_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -255,28 +277,6 @@ OFFICER_COLUMNS: Final = (
     "end_date", "entity_id_kind", "entity_id_norm", "entity_org_code_key", "person_id_kind",
     "person_id_norm", "person_mask_key", "person_name_key",
 )  # fmt: skip
-
-_PERSON_18: Final = (
-    "{t}id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'masked_resident_id') "
-    "AND length({t}id_norm) = 18 AND {t}name_key IS NOT NULL"
-)
-TYPO_HEAD_KEY: Final = (
-    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || left({t}id_norm, 6) END"
-)
-TYPO_TAIL_KEY: Final = (
-    "CASE WHEN " + _PERSON_18 + " THEN {t}name_key || '|' || right({t}id_norm, 4) END"
-)
-"""A person's name key with the first 6 / last 4 characters of an 18-character ID (a mask
-shows both): one substitution or adjacent transposition touches at most one of the two, so
-a typo'd ID shares one of them with the right one (the ``fuzzy_id_name`` blocks)."""
-
-_COMMON_KEYS: Final = {
-    **{f"{c}_hash": "{t}" + c for c in (
-        "id_norm", "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core",
-    )},
-    "typo_head_hash": TYPO_HEAD_KEY,
-    "typo_tail_hash": TYPO_TAIL_KEY,
-}  # fmt: skip
 
 KEY_HASHES: Final[dict[str, dict[str, str]]] = {
     "list_entries": _COMMON_KEYS,

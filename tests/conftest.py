@@ -7,9 +7,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
+
+if TYPE_CHECKING:
+    from blacklist_match.store import Store
 
 LIST_HEADER = (
     "案号,被执行人姓名/名称,性别,年龄,身份证号码/组织机构代码,法定代表人或者负责人姓名,"
@@ -66,3 +70,11 @@ def held_by_another_process(db: Path) -> Iterator[None]:
     finally:
         holder.kill()
         holder.wait()
+
+
+def ingest_scenario(store: Store, files: dict[str, Path]) -> None:
+    """Load a written scenario (``Scenario.write``): list, removals, registry, records."""
+    store.ingest_list(files["list"])
+    store.ingest_removals(files["removals"])
+    store.ingest_officers(files["officers"])
+    store.ingest_records(files["records"])

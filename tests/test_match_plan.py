@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ingest_scenario
 
 from blacklist_match.match.fuzzy import NAME_ONLY_COMPANY
 from blacklist_match.match.identity import (
@@ -33,10 +34,7 @@ def scenario_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     db = folder / "store.duckdb"
     with Store.open(db) as store:
-        store.ingest_list(files["list"])
-        store.ingest_removals(files["removals"])
-        store.ingest_officers(files["officers"])
-        store.ingest_records(files["records"])
+        ingest_scenario(store, files)
     return db
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import held_by_another_process
+from conftest import held_by_another_process, ingest_scenario
 
 from blacklist_match import Screener
 from blacklist_match.pipeline import screen_files
@@ -32,10 +32,7 @@ def scenario_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def store_path(scenario_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("store") / "store.duckdb"
     with Store.open(db) as store:
-        store.ingest_list(scenario_files["list"])
-        store.ingest_removals(scenario_files["removals"])
-        store.ingest_officers(scenario_files["officers"])
-        store.ingest_records(scenario_files["records"])
+        ingest_scenario(store, scenario_files)
     return db
 
 

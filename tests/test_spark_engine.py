@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ingest_scenario
 
 from blacklist_match.batch import run_batch
 from blacklist_match.match.identity import find_candidates
@@ -49,10 +50,7 @@ def scenario_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         folder / "data"
     )
     with Store.open(folder / "s.duckdb") as store:
-        store.ingest_list(files["list"])
-        store.ingest_removals(files["removals"])
-        store.ingest_officers(files["officers"])
-        store.ingest_records(files["records"])
+        ingest_scenario(store, files)
         yield store
 
 

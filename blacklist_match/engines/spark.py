@@ -54,6 +54,7 @@ from blacklist_match.match.fuzzy import (
     COMPANY_RATIO_THRESHOLD,
     NAME_ONLY_COMPANY_MAX_SCORE,
     TYPO_RELATIONS,
+    _ratios,
 )
 from blacklist_match.match.identity import candidates_sql, pairs_sql
 from blacklist_match.report.flags import build_flags
@@ -188,14 +189,11 @@ def _score_company_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Rec
     scored as :func:`blacklist_match.match.fuzzy.score_company_names` scores them."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    from rapidfuzz import fuzz
 
     for batch in batches:
         left = batch.column("r_core").to_pylist()
         right = batch.column("e_core").to_pylist()
-        ratio = pa.array(
-            [fuzz.ratio(a, b) for a, b in zip(left, right, strict=True)], type=pa.float64()
-        )
+        ratio = pa.array(_ratios(left, right), type=pa.float64())
         keep = pc.greater_equal(ratio, COMPANY_RATIO_THRESHOLD)
         score = pc.multiply(pc.divide(ratio, 100.0), NAME_ONLY_COMPANY_MAX_SCORE)
         columns = ("r_key", "e_key", "r_core", "e_core")

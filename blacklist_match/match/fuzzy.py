@@ -55,7 +55,16 @@ _CLEAN_ID: Final = (
     "'０１２３４５６７８９Ｘｘ', '0123456789XX'))"
 )
 _PERSON18: Final = "'^[0-9]{17}[0-9X]$'"
-_NO_USABLE_ID: Final = "(id_norm_hash IS NULL AND id_alt_norm_hash IS NULL)"
+
+
+def _no_usable_id(alias: str = "") -> str:
+    """SQL: the row (of table ``alias``) has neither a valid canonical ID nor an alternative
+    reading."""
+    prefix = f"{alias}." if alias else ""
+    return f"({prefix}id_norm_hash IS NULL AND {prefix}id_alt_norm_hash IS NULL)"
+
+
+_NO_USABLE_ID: Final = _no_usable_id()
 _PERSON_NUMBER_WITH_PROBLEM: Final = (
     "(id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'uscc')"
     f" AND {_NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
@@ -200,7 +209,7 @@ FROM {COMPANY_PAIRS_RELATION} s
 JOIN records r ON r.name_core_hash = s.r_key
 JOIN entries e ON e.name_core_hash = s.e_key
 WHERE r.subject_type = 'entity' AND e.debtor_type = 'entity' AND e.name_core = s.e_core
-  AND ({_NO_USABLE_ID.replace("id_", "r.id_")} OR {_NO_USABLE_ID.replace("id_", "e.id_")})
+  AND ({_no_usable_id("r")} OR {_no_usable_id("e")})
 """
 """Scored core pairs back to every record and entry with those cores, at least one side of
 each pair without a usable ID. The record's core text is checked in ``candidates_sql``."""

@@ -252,13 +252,10 @@ def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -
     # One statement per tier: each plan is then made knowing its inputs' real sizes (in one
     # union the planner misjudged the small staged relations and the whole took twice the
     # sum of its parts); the pairs are few, so holding them in Arrow costs nothing.
-    import pyarrow as pa
-
-    parts = [
-        con.sql(query).to_arrow_table() for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)
-    ]
-    tier_pairs = pl.from_arrow(pa.concat_tables(parts, promote_options="permissive"))
-    assert isinstance(tier_pairs, pl.DataFrame)  # noqa: S101 - a table always gives a frame
+    tier_pairs = pl.concat(
+        [query_frame(con, query) for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)],
+        how="vertical_relaxed",
+    )
     con.register(TIER_PAIRS_RELATION, strongest_pairs(tier_pairs).to_arrow())
     try:
         return query_frame(
