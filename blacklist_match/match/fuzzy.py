@@ -29,11 +29,13 @@ valid identifiers are either the same by ``exact_id`` / ``id_crosswalk`` /
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Final
 
 import duckdb
+import numpy as np
 import polars as pl
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match import scores
@@ -163,41 +165,54 @@ WHERE r.subject_type = 'person' AND e.debtor_type = 'person'
 _MAX_LENGTH_GAP: Final = (100 - COMPANY_RATIO_THRESHOLD) / 100
 """Indel distance >= length gap, so a ratio above the threshold bounds the gap: a free filter."""
 
-_DISTINCT_CORES: Final = """
-    SELECT name_core_hash, any_value(name_core) AS core FROM {table}
-    WHERE {type_column} = 'entity' AND name_core_hash IS NOT NULL {extra}
+_CORES: Final = """
+    SELECT name_core_hash AS core_key, any_value(name_core) AS core,
+           bool_or({no_id}) AS no_id
+    FROM {table} WHERE {type_column} = 'entity' AND name_core_hash IS NOT NULL{extra}
     GROUP BY name_core_hash"""
 
+ENTRY_CORES: Final = _CORES.format(
+    table="entries", type_column="debtor_type", no_id=_NO_USABLE_ID, extra=""
+)
+"""Every distinct listed company core, and whether some entry with it has no usable ID."""
+
+RECORD_CORES: Final = _CORES.format(
+    table="records", type_column="subject_type", no_id=_NO_USABLE_ID,
+    extra=f"""
+      AND ({_NO_USABLE_ID} OR left(name_core, {CORE_PREFIX}) IN (
+          SELECT left(name_core, {CORE_PREFIX}) FROM entries
+          WHERE debtor_type = 'entity' AND {_NO_USABLE_ID}))""",
+)  # fmt: skip
+"""The distinct record company cores that can pair: those of records without a usable ID,
+and those sharing a block with a listed company without one."""
+
+RECORD_CORES_RELATION: Final = "match_record_cores"
+ENTRY_CORES_RELATION: Final = "match_entry_cores"
+
+_CORE_PAIRS: Final = f"""
+FROM {RECORD_CORES_RELATION} r JOIN {ENTRY_CORES_RELATION} e
+  ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
+WHERE (r.no_id OR e.no_id)
+  AND abs(length(r.core) - length(e.core))
+      <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))"""
+
 _COMPANY_BLOCKS: Final = f"""
-WITH rec_no_id AS ({
-    _DISTINCT_CORES.format(
-        table="records", type_column="subject_type", extra="AND " + _NO_USABLE_ID
-    )
-}),
-ent AS ({_DISTINCT_CORES.format(table="entries", type_column="debtor_type", extra="")}),
-ent_no_id AS ({
-    _DISTINCT_CORES.format(table="entries", type_column="debtor_type", extra="AND " + _NO_USABLE_ID)
-}),
-rec_near_ent_no_id AS (
-    SELECT name_core_hash, any_value(name_core) AS core FROM records
-    WHERE subject_type = 'entity' AND name_core_hash IS NOT NULL AND NOT {_NO_USABLE_ID}
-      AND left(name_core, {CORE_PREFIX}) IN (SELECT left(core, {CORE_PREFIX}) FROM ent_no_id)
-    GROUP BY name_core_hash
-)
-SELECT DISTINCT r_key, e_key, r_core, e_core FROM (
-    SELECT r.name_core_hash AS r_key, e.name_core_hash AS e_key, r.core AS r_core,
-           e.core AS e_core
-    FROM rec_no_id r JOIN ent e ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
-    UNION ALL
-    SELECT r.name_core_hash, e.name_core_hash, r.core, e.core
-    FROM rec_near_ent_no_id r JOIN ent_no_id e
-      ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
-)
-WHERE abs(length(r_core) - length(e_core)) <= {_MAX_LENGTH_GAP} * (length(r_core) + length(e_core))
+WITH {RECORD_CORES_RELATION} AS ({RECORD_CORES}),
+{ENTRY_CORES_RELATION} AS ({ENTRY_CORES})
+SELECT r.core_key AS r_key, e.core_key AS e_key, r.core AS r_core, e.core AS e_core
+{_CORE_PAIRS}
 """
 """Blocked pairs of DISTINCT company cores (a company recurs across records and cases, so
 each pair of names is scored once): a record core without a usable ID against every listed
-core, and a record core with an ID against listed cores without one."""
+core, and a record core with an ID against listed cores without one. One statement (the
+Spark plan); DuckDB stages the two core lists and reads the pairs as positions in them
+(:func:`score_company_names`), so each core's text crosses into Python once."""
+
+_CORE_PAIR_POSITIONS: Final = f"""
+SELECT r.core_key AS r_key, e.core_key AS e_key, r.position AS r_position,
+       e.position AS e_position
+{_CORE_PAIRS}
+"""
 
 NAME_ONLY_COMPANY: Final = f"""
 SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier, s.score,
@@ -215,15 +230,9 @@ WHERE r.subject_type = 'entity' AND e.debtor_type = 'entity' AND e.name_core = s
 each pair without a usable ID. The record's core text is checked in ``candidates_sql``."""
 
 
-def _ratios(left: list[str], right: list[str]) -> list[float]:
-    """rapidfuzz ratio of aligned pairs: ``process.cpdist`` when NumPy is installed (one call
-    over the arrays), else one C call per already-blocked pair."""
-    try:
-        from rapidfuzz import process
-
-        return process.cpdist(left, right, scorer=fuzz.ratio, workers=-1).tolist()  # type: ignore[no-any-return]
-    except ImportError:
-        return [fuzz.ratio(a, b) for a, b in zip(left, right, strict=True)]
+def _ratios(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """rapidfuzz ratio (normalised Indel similarity, 0-100) of aligned pairs, in one call."""
+    return process.cpdist(left, right, scorer=fuzz.ratio, workers=-1)  # type: ignore[no-any-return]
 
 
 def stage_typo_relations(con: duckdb.DuckDBPyConnection) -> None:
@@ -240,12 +249,29 @@ def score_company_names(con: duckdb.DuckDBPyConnection) -> int:
     Returns the number of core pairs kept. Must run before :data:`NAME_ONLY_COMPANY` is
     queried.
     """
-    blocked = query_frame(con, _COMPANY_BLOCKS)
-    ratios = _ratios(blocked["r_core"].to_list(), blocked["e_core"].to_list())
+    cores = {
+        RECORD_CORES_RELATION: query_frame(con, RECORD_CORES),
+        ENTRY_CORES_RELATION: query_frame(con, ENTRY_CORES),
+    }
+    for name, frame in cores.items():
+        con.register(name, frame.with_row_index("position").to_arrow())
+    try:
+        blocked = query_frame(con, _CORE_PAIR_POSITIONS)
+    finally:
+        for name in cores:
+            con.unregister(name)
+    record_cores = cores[RECORD_CORES_RELATION]["core"].to_numpy()[blocked["r_position"].to_numpy()]
+    entry_cores = cores[ENTRY_CORES_RELATION]["core"].to_numpy()[blocked["e_position"].to_numpy()]
+    ratio = _ratios(record_cores, entry_cores)
+    kept = ratio >= COMPANY_RATIO_THRESHOLD
     scored = (
-        blocked.select("r_key", "e_key", "r_core", "e_core")
-        .with_columns(pl.Series("ratio", ratios, dtype=pl.Float64))
-        .filter(pl.col("ratio") >= COMPANY_RATIO_THRESHOLD)
+        blocked.select("r_key", "e_key")
+        .filter(kept)
+        .with_columns(
+            pl.Series("r_core", record_cores[kept], dtype=pl.String),
+            pl.Series("e_core", entry_cores[kept], dtype=pl.String),
+            pl.Series("ratio", ratio[kept], dtype=pl.Float64),
+        )
         .with_columns((pl.col("ratio") / 100 * NAME_ONLY_COMPANY_MAX_SCORE).alias("score"))
     )
     log.debug("company cores: %d blocked pairs, %d kept", blocked.height, scored.height)
