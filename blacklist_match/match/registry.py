@@ -68,29 +68,22 @@ WITH person_rec AS (
     SELECT pr.record_rid, e.entry_rid, pr.role, pr.record_key
     FROM person_roles pr JOIN entity_entries e ON e.id_norm_hash = pr.entity_id_norm_hash
     WHERE e.org_code_key_hash IS NULL AND e.id_norm = pr.entity_id_norm
-), entity_rec AS (
-    SELECT rid AS record_rid, event_date, id_norm_hash, org_code_key_hash FROM records
-    WHERE id_kind IN {ENTITY_KINDS_SQL} AND id_norm_hash IS NOT NULL
 ), officer_links AS (
     SELECT role, start_date, end_date, person_id_kind, person_id_norm, person_id_norm_hash,
            person_mask_key, person_mask_key_hash, person_name_key, person_name_key_hash,
-           entity_org_code_key, entity_org_code_key_hash, entity_id_norm, entity_id_norm_hash
+           coalesce(entity_org_code_key, entity_id_norm) AS entity_key,
+           coalesce(entity_org_code_key_hash, entity_id_norm_hash) AS entity_key_hash
     FROM officers
     WHERE person_id_norm_hash IN (SELECT id_norm_hash FROM entries WHERE debtor_type = 'person')
        OR person_mask_key_hash IN (
               SELECT mask_key_hash FROM entries WHERE id_kind = 'masked_resident_id')
 ), entity_roles AS (
-    SELECT r.record_rid, o.role, o.person_id_norm, o.person_id_norm_hash, o.person_mask_key,
-           o.person_mask_key_hash, o.person_name_key, o.person_name_key_hash,
-           o.person_id_kind, o.entity_org_code_key AS record_key
-    FROM entity_rec r JOIN officer_links o ON o.entity_org_code_key_hash = r.org_code_key_hash
-    WHERE {_ROLE_VALID}
-    UNION ALL
-    SELECT r.record_rid, o.role, o.person_id_norm, o.person_id_norm_hash, o.person_mask_key,
-           o.person_mask_key_hash, o.person_name_key, o.person_name_key_hash,
-           o.person_id_kind, o.entity_id_norm
-    FROM entity_rec r JOIN officer_links o ON o.entity_id_norm_hash = r.id_norm_hash
-    WHERE r.org_code_key_hash IS NULL AND {_ROLE_VALID}
+    SELECT r.rid AS record_rid, o.role, o.person_id_norm, o.person_id_norm_hash,
+           o.person_mask_key, o.person_mask_key_hash, o.person_name_key, o.person_name_key_hash,
+           o.person_id_kind, o.entity_key AS record_key
+    FROM records r JOIN officer_links o
+      ON o.entity_key_hash = coalesce(r.org_code_key_hash, r.id_norm_hash)
+    WHERE r.id_kind IN {ENTITY_KINDS_SQL} AND r.id_norm_hash IS NOT NULL AND {_ROLE_VALID}
 ), entity_of_person AS (
     SELECT er.record_rid, e.rid AS entry_rid, er.role, er.record_key,
            'entity_officer_is_listed_person_id_equal' AS ev, {scores.REGISTRY_ID_EQUAL} AS score
