@@ -68,12 +68,16 @@ def _no_usable_id(alias: str = "") -> str:
 
 _NO_USABLE_ID: Final = _no_usable_id()
 _PERSON_NUMBER_WITH_PROBLEM: Final = (
-    "(id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'uscc')"
-    f" AND {_NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
+    "(id_problem IS NOT NULL AND id_kind IN ('resident_id', 'residence_permit', 'foreign_pr',"
+    f" 'uscc') AND {_NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
 )
 """An invalid 18-character number, which the classifier calls a person number or, when a typo
 broke the birth date's shape, an invalid USCC: the only rows a typo can hide in (a cheap
-filter on stored columns before any text is read)."""
+filter on stored columns before any text is read). A classified number without a valid
+reading always carries its problem; ``id_problem IS NOT NULL`` says so first because the
+scan applies it before fetching a row's text (DuckDB keeps the kind list as an optional
+zone-map filter, and the scan then read the name and number of every person without an
+ID: 1.3 s of 1.4 at 10M records)."""
 
 TYPO_RECORDS_RELATION: Final = "match_typo_records"
 TYPO_ENTRIES_RELATION: Final = "match_typo_entries"
