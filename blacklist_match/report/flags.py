@@ -124,11 +124,12 @@ INTERNAL_COLUMNS: Final = ("subject_key",)
 def public_flags(flags: pl.DataFrame, *, show_ids: bool = False) -> pl.DataFrame:
     """The flags as a report file shows them: internal columns dropped and, unless
     ``show_ids``, person IDs inside ``entry_id`` (``case|ID``) masked like ``subject_id``."""
-    from blacklist_match.privacy import mask_text
+    from blacklist_match.privacy import mask_text_expr
 
     public = flags.drop([c for c in INTERNAL_COLUMNS if c in flags.columns])
     if show_ids or S.ENTRY_ID not in public.columns:
         return public
-    return public.with_columns(
-        pl.col(S.ENTRY_ID).map_elements(mask_text, return_dtype=pl.String)  # one per flag
-    )
+    # An entry is flagged on many records: mask each distinct entry_id once, then map.
+    distinct = public.get_column(S.ENTRY_ID).unique().drop_nulls()
+    masked = pl.select(mask_text_expr(pl.lit(distinct))).to_series()
+    return public.with_columns(pl.col(S.ENTRY_ID).replace(distinct, masked))
