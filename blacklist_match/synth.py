@@ -349,6 +349,8 @@ def _company_variant(firm: Company, rng: random.Random) -> tuple[str, str]:
         if place and form:
             core = name.removeprefix(place).removesuffix(form)
             short = place.removesuffix("市").removesuffix("县")
+            if len(short) < 2:  # 温县 stays 温县: a region is never cut to one character
+                short = place
             return f"{core}（{short}）{form}", "bracket_variant"
     return _traditional(name), "traditional_name"
 
