@@ -30,18 +30,22 @@ last committed state that readers use while a writer holds the store's lock."""
 log = logging.getLogger(__name__)
 
 LOOKUP_INDEXES: Final = (
-    ("list_entries", "id_norm"),
-    ("list_entries", "id_alt_norm"),
-    ("list_entries", "mask_key"),
-    ("list_entries", "org_code_key"),
-    ("list_entries", "name_key"),
-    ("list_entries", "name_core"),
-    ("officers", "person_id_norm"),
-    ("officers", "entity_id_norm"),
-    ("officers", "entity_org_code_key"),
+    ("list_entries", "id_norm_hash"),
+    ("list_entries", "id_alt_norm_hash"),
+    ("list_entries", "mask_key_hash"),
+    ("list_entries", "org_code_key_hash"),
+    ("list_entries", "name_key_hash"),
+    ("list_entries", "name_core_hash"),
+    ("officers", "person_id_norm_hash"),
+    ("officers", "entity_id_norm_hash"),
+    ("officers", "entity_org_code_key_hash"),
 )
 """Indexes built on the read-only copy only: they make a spot check's point queries fast,
-while the writer's own file stays free of them (index upkeep slows bulk loads)."""
+while the writer's own file stays free of them (index upkeep slows bulk loads).
+
+They index the keys' integer hashes (``store_schema.KEY_HASHES``), not the keys' text: an
+index on a million integers builds in about 60% of the time the same text takes, and the
+spot check compares the text of the few rows it finds (``lookup.StoreLookup``)."""
 
 
 def default_db_path() -> str:
