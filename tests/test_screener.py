@@ -9,13 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import held_by_another_process, ingest_scenario
 
 from blacklist_match import Screener
+from blacklist_match.db import connect_for_reading, snapshot_path
+from blacklist_match.lookup import StoreLookup
 from blacklist_match.pipeline import screen_files
 from blacklist_match.store import Store
+from blacklist_match.store_schema import key_hash_columns
 from blacklist_match.synth import build_scenario
 
 ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
@@ -97,6 +101,41 @@ def test_store_lookup_and_memory_index_agree(
     records = pl.read_csv(scenario_files["records"], infer_schema=False).head(300)
     for record in records.iter_rows(named=True):
         assert _check_flags(memory, record) == _check_flags(cold, record), record["record_id"]
+
+
+def test_store_lookup_compares_the_text_behind_an_equal_hash(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    db = tmp_path / "h.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+        # every entry's ID hash made equal to 王芳's: the index finds all three rows
+        store.con.execute(
+            "UPDATE list_entries SET id_norm_hash = (SELECT id_norm_hash FROM list_entries "
+            "WHERE id_norm = '110105197801010028') WHERE id_norm_hash IS NOT NULL"
+        )
+    with connect_for_reading(db) as con:
+        found = StoreLookup(con).by_id(["110105197801010028"])
+    assert [entry.name for entry in found] == ["王芳"]
+
+
+def test_a_store_without_key_hashes_is_looked_up_on_the_text(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    db = tmp_path / "v1.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    with connect_for_reading(db) as con:
+        hashed = StoreLookup(con)
+        expected = (hashed.by_id(["110105197801010028"]), hashed.by_mask_key("42090219830510"))
+    snapshot_path(db).unlink()
+    with duckdb.connect(str(db)) as con:
+        for column in key_hash_columns("list_entries"):
+            con.execute(f"ALTER TABLE list_entries DROP COLUMN {column}")
+    with connect_for_reading(db) as con:
+        text = StoreLookup(con)
+        assert (text.by_id(["110105197801010028"]), text.by_mask_key("42090219830510")) == expected
+    assert (len(expected[0]), len(expected[1])) == (1, 1)
 
 
 def test_check_is_safe_from_many_threads(scenario_files: dict[str, Path], store_path: Path) -> None:
