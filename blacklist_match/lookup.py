@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Final, NamedTuple, Protocol
 
+from blacklist_match.db import LOOKUP_KEYS
 from blacklist_match.store_schema import key_hash_expr
 
 
@@ -236,13 +237,14 @@ _POSITION: Final = {
 """Where each key column sits in an entry's or a link's row (no name is in both)."""
 
 
-def has_column(con: Any, table: str, column: str) -> bool:
-    """Whether ``table`` has ``column`` (an older store may lack the key hashes)."""
-    rows = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchall()
-    return bool(rows[0][0])
+_PRESENT: Final = (
+    "SELECT table_name, NULL FROM duckdb_tables() WHERE table_name IN ('decisions', ?) "
+    "UNION ALL SELECT table_name, column_name FROM duckdb_columns() "
+    "WHERE table_name = 'list_entries' AND column_name = 'id_norm_hash'"
+)
+"""Which of the optional tables and columns a store has, in one query (a cold check
+makes a handful of queries in all)."""
+LOOKUP_RIDS: Final = f"SELECT rid FROM {LOOKUP_KEYS} WHERE key_hash = $1"
 
 
 def has_table(con: Any, name: str) -> bool:
@@ -256,19 +258,23 @@ def has_table(con: Any, name: str) -> bool:
 class StoreLookup:
     """Point queries on the store, for a cold one-off check (no index to build).
 
-    Every query filters on one key's integer hash (``store_schema.KEY_HASHES``) by equality,
-    which the read-only copy indexes (``db.LOOKUP_INDEXES``), and the key's text is then
-    compared here on the rows found, so a hash collision cannot return a wrong row. DuckDB
-    uses an index only for a lone equality on the indexed column, and scans a million
-    entries for ``col = ?`` several times faster than for an ``OR`` of two columns. A store
-    without the hashes (schema version 1, read before any writer upgraded it) is queried
-    on the text.
+    A key's text is looked up by its integer hash (``store_schema.KEY_HASHES``) and then
+    compared on the rows found, so a hash collision cannot return a wrong row. On the
+    read-only copy an entry's hash leads to its ``rid`` through the sorted
+    ``db.LOOKUP_KEYS`` and the row comes through the index on ``rid``; registry links are
+    found through the indexes on their key hashes (``db.LOOKUP_INDEXES``). Elsewhere (the
+    writer's own file, when no current copy exists) every query filters one column by
+    equality: DuckDB scans a million entries for ``col = ?`` several times faster than for
+    an ``OR`` of two columns. A store without the hashes (schema version 1, read before any
+    writer upgraded it) is queried on the text.
     """
 
     def __init__(self, con: Any) -> None:
         self.con = con
-        self._has_decisions = has_table(con, "decisions")
-        self._hashed = has_column(con, "list_entries", "id_norm_hash")
+        present = set(map(tuple, con.execute(_PRESENT, [LOOKUP_KEYS]).fetchall()))
+        self._has_decisions = ("decisions", None) in present
+        self._hashed = ("list_entries", "id_norm_hash") in present
+        self._keyed = self._hashed and (LOOKUP_KEYS, None) in present
         self._hashes: dict[str, int] = {}
 
     def _hash(self, value: str) -> int:
@@ -282,7 +288,16 @@ class StoreLookup:
             return []
         if not self._hashed:
             return list(self.con.execute(f"{select} WHERE {column} = $1", [value]).fetchall())
-        rows = self.con.execute(f"{select} WHERE {column}_hash = $1", [self._hash(value)])
+        key = self._hash(value)
+        if self._keyed and select == ENTRY_SELECT:
+            found = self.con.execute(LOOKUP_RIDS, [key]).fetchall()
+            if not found:
+                return []
+            rids = sorted({rid for (rid,) in found})
+            marks = ", ".join("?" * len(rids))
+            rows = self.con.execute(f"{select} WHERE rid IN ({marks})", rids)
+        else:
+            rows = self.con.execute(f"{select} WHERE {column}_hash = $1", [key])
         return [row for row in rows.fetchall() if row[_POSITION[column]] == value]
 
     def _entries(self, column: str, value: Any) -> list[Entry]:

@@ -26,6 +26,7 @@ import polars as pl
 
 from blacklist_match import schema as S
 from blacklist_match.db import (
+    LOOKUP_KEYS,
     MEMORY,
     connect,
     connect_for_reading,
@@ -153,6 +154,10 @@ class Store:
             self.con.execute(f"SET temp_directory = '{quoted}'")
         if not read_only:
             self.create_schema(self.con)
+            if self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_KEYS]
+            ).fetchall()[0][0]:  # a read-only copy opened for writing: that table would go stale
+                self.con.execute(f"DROP TABLE {LOOKUP_KEYS}")
             # an upgraded store gets a new read-only copy on close, as after any commit
             self._committed = upgrade_key_hashes(self.con)
             version = self.con.execute(
