@@ -437,12 +437,12 @@ class Store:
                 "WHERE NOT EXISTS (SELECT 1 FROM matched m "
                 "WHERE m.entry_id = s.entry_id AND m.listed_from = s.listed_from)"
             )
-        else:
-            staged = staged.with_columns(
+        else:  # every staged row is new: numbered in file order, beside the rows
+            numbered = staged.with_columns(
                 pl.int_range(first, first + new, dtype=pl.Int64).alias(_RID)
             )
+            con.register(_STAGED, numbered.to_arrow(compat_level=pl.CompatLevel.newest()))
             rid, unmatched = _RID, ""
-        con.register(_STAGED, staged.to_arrow(compat_level=pl.CompatLevel.newest()))
         con.execute(
             f"""
             INSERT INTO list_entries ({columns}, rid, {hashes}, row_hash, first_load_id,
