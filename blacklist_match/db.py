@@ -29,19 +29,49 @@ last committed state that readers use while a writer holds the store's lock."""
 
 log = logging.getLogger(__name__)
 
-LOOKUP_INDEXES: Final = (
-    ("list_entries", "id_norm"),
-    ("list_entries", "id_alt_norm"),
-    ("list_entries", "mask_key"),
-    ("list_entries", "org_code_key"),
-    ("list_entries", "name_key"),
-    ("list_entries", "name_core"),
-    ("officers", "person_id_norm"),
-    ("officers", "entity_id_norm"),
-    ("officers", "entity_org_code_key"),
+LOOKUP_KEYS: Final = "lookup_keys"
+"""A table on the read-only copy only: ``(key_hash, rid)`` for each lookup key of each list
+entry (:data:`LOOKUP_KEY_COLUMNS`), sorted by ``key_hash``, so that a point query reads one
+row group (DuckDB skips the others by their min/max). The spot check finds an entry's
+``rid`` there and fetches the entry through the index on ``rid``."""
+
+LOOKUP_KEY_COLUMNS: Final = (
+    "id_norm_hash",
+    "id_alt_norm_hash",
+    "mask_key_hash",
+    "org_code_key_hash",
+    "name_key_hash",
+    "name_core_hash",
 )
-"""Indexes built on the read-only copy only: they make a spot check's point queries fast,
-while the writer's own file stays free of them (index upkeep slows bulk loads)."""
+"""The key hashes (``store_schema.KEY_HASHES``) of the columns a spot check looks entries
+up by (``lookup.StoreLookup``); a name's dot-free key only where it differs from the key."""
+
+LOOKUP_INDEXES: Final = (
+    ("list_entries", "rid"),
+    ("officers", "person_id_norm_hash"),
+    ("officers", "entity_id_norm_hash"),
+    ("officers", "entity_org_code_key_hash"),
+)
+"""Indexes built on the read-only copy only: with :data:`LOOKUP_KEYS` they make a spot
+check's point queries fast, while the writer's own file stays free of them (index upkeep
+slows bulk loads).
+
+Building an index on a million random 64-bit key hashes takes about 0.5 s, on their text
+up to twice that, while sorting every entry's keys into :data:`LOOKUP_KEYS` takes about
+0.4 s for all of them, and the index on ``rid`` (ascending, as the load numbers entries)
+0.13 s. Registry links carry no ``rid``: their keys' hashes are indexed directly."""
+
+
+def _lookup_keys_sql() -> str:
+    """SQL creating :data:`LOOKUP_KEYS` from ``list_entries`` (constant names only)."""
+    parts = []
+    for column in LOOKUP_KEY_COLUMNS:
+        condition = f"{column} IS NOT NULL"
+        if column == "name_core_hash":  # a person's dot-free key is mostly the key itself
+            condition += " AND name_core_hash IS DISTINCT FROM name_key_hash"
+        parts.append(f"SELECT {column} AS key_hash, rid FROM list_entries WHERE {condition}")  # noqa: S608
+    union = " UNION ALL ".join(parts)
+    return f"CREATE OR REPLACE TABLE {LOOKUP_KEYS} AS {union} ORDER BY key_hash"
 
 
 def default_db_path() -> str:
@@ -91,6 +121,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     Path(f"{partial}.wal").unlink(missing_ok=True)
     shutil.copyfile(path, partial)
     with duckdb.connect(str(partial)) as copy:
+        copy.execute(_lookup_keys_sql())
         for table, column in LOOKUP_INDEXES:
             copy.execute(
                 f'CREATE INDEX IF NOT EXISTS "ix_{table}_{column}" ON "{table}" ("{column}")'

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Final, NamedTuple, Protocol
 
+from blacklist_match.db import LOOKUP_KEYS
+from blacklist_match.store_schema import key_hash_expr
+
 
 class Entry(NamedTuple):
     """The fields of a list entry that matching and the flag report need."""
@@ -225,6 +228,25 @@ def load_memory_index(con: Any) -> MemoryIndex:
     return MemoryIndex(entries, officers, decisions)
 
 
+HASH_OF_KEY: Final = f"SELECT {key_hash_expr('$1')}"
+"""A key's stored integer hash, as the load computes it (``store_schema.key_hash_expr``)."""
+_POSITION: Final = {
+    **{name: i for i, name in enumerate(OFFICER_FIELDS)},
+    **{name: i for i, name in enumerate(ENTRY_FIELDS)},
+}
+"""Where each key column sits in an entry's or a link's row (no name is in both)."""
+
+
+_PRESENT: Final = (
+    "SELECT table_name, NULL FROM duckdb_tables() WHERE table_name IN ('decisions', ?) "
+    "UNION ALL SELECT table_name, column_name FROM duckdb_columns() "
+    "WHERE table_name = 'list_entries' AND column_name = 'id_norm_hash'"
+)
+"""Which of the optional tables and columns a store has, in one query (a cold check
+makes a handful of queries in all)."""
+LOOKUP_RIDS: Final = f"SELECT rid FROM {LOOKUP_KEYS} WHERE key_hash = $1"
+
+
 def has_table(con: Any, name: str) -> bool:
     """Whether the store has table ``name`` (a store written by an older version may not)."""
     rows = con.execute(
@@ -236,24 +258,53 @@ def has_table(con: Any, name: str) -> bool:
 class StoreLookup:
     """Point queries on the store, for a cold one-off check (no index to build).
 
-    Every query filters on one column by equality and the rest is filtered here: DuckDB
-    scans a million entries for ``col = ?`` several times faster than for an ``OR`` of two
-    columns, and a cold check makes a handful of these.
+    A key's text is looked up by its integer hash (``store_schema.KEY_HASHES``) and then
+    compared on the rows found, so a hash collision cannot return a wrong row. On the
+    read-only copy an entry's hash leads to its ``rid`` through the sorted
+    ``db.LOOKUP_KEYS`` and the row comes through the index on ``rid``; registry links are
+    found through the indexes on their key hashes (``db.LOOKUP_INDEXES``). Elsewhere (the
+    writer's own file, when no current copy exists) every query filters one column by
+    equality: DuckDB scans a million entries for ``col = ?`` several times faster than for
+    an ``OR`` of two columns. A store without the hashes (schema version 1, read before any
+    writer upgraded it) is queried on the text.
     """
 
     def __init__(self, con: Any) -> None:
         self.con = con
-        self._has_decisions = has_table(con, "decisions")
+        present = set(map(tuple, con.execute(_PRESENT, [LOOKUP_KEYS]).fetchall()))
+        self._has_decisions = ("decisions", None) in present
+        self._hashed = ("list_entries", "id_norm_hash") in present
+        self._keyed = self._hashed and (LOOKUP_KEYS, None) in present
+        self._hashes: dict[str, int] = {}
 
-    def _entries(self, column: str, value: Any) -> list[Entry]:
-        rows = self.con.execute(f"{ENTRY_SELECT} WHERE {column} = $1", [value]).fetchall()
-        return [Entry(*row) for row in rows]
+    def _hash(self, value: str) -> int:
+        if value not in self._hashes:
+            self._hashes[value] = self.con.execute(HASH_OF_KEY, [value]).fetchall()[0][0]
+        return self._hashes[value]
 
-    def _officers(self, column: str, value: Any) -> list[Officer]:
+    def _matching(self, select: str, column: str, value: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``select`` whose ``column`` equals ``value`` (None matches nothing)."""
         if value is None:
             return []
-        rows = self.con.execute(f"{OFFICER_SELECT} WHERE {column} = $1", [value]).fetchall()
-        return [Officer(*row) for row in rows]
+        if not self._hashed:
+            return list(self.con.execute(f"{select} WHERE {column} = $1", [value]).fetchall())
+        key = self._hash(value)
+        if self._keyed and select == ENTRY_SELECT:
+            found = self.con.execute(LOOKUP_RIDS, [key]).fetchall()
+            if not found:
+                return []
+            rids = sorted({rid for (rid,) in found})
+            marks = ", ".join("?" * len(rids))
+            rows = self.con.execute(f"{select} WHERE rid IN ({marks})", rids)
+        else:
+            rows = self.con.execute(f"{select} WHERE {column}_hash = $1", [key])
+        return [row for row in rows.fetchall() if row[_POSITION[column]] == value]
+
+    def _entries(self, column: str, value: Any) -> list[Entry]:
+        return [Entry(*row) for row in self._matching(ENTRY_SELECT, column, value)]
+
+    def _officers(self, column: str, value: Any) -> list[Officer]:
+        return [Officer(*row) for row in self._matching(OFFICER_SELECT, column, value)]
 
     def by_id(self, values: Sequence[str]) -> list[Entry]:
         found: list[Entry] = []

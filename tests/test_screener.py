@@ -9,13 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import held_by_another_process, ingest_scenario
 
 from blacklist_match import Screener
+from blacklist_match.db import LOOKUP_KEYS, connect_for_reading, snapshot_path
+from blacklist_match.lookup import StoreLookup
 from blacklist_match.pipeline import screen_files
 from blacklist_match.store import Store
+from blacklist_match.store_schema import key_hash_columns
 from blacklist_match.synth import build_scenario
 
 ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
@@ -97,6 +101,61 @@ def test_store_lookup_and_memory_index_agree(
     records = pl.read_csv(scenario_files["records"], infer_schema=False).head(300)
     for record in records.iter_rows(named=True):
         assert _check_flags(memory, record) == _check_flags(cold, record), record["record_id"]
+
+
+def test_store_lookup_compares_the_text_behind_an_equal_hash(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    db = tmp_path / "h.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+        # every entry's ID hash made equal to 王芳's: the index finds all three rows
+        store.con.execute(
+            "UPDATE list_entries SET id_norm_hash = (SELECT id_norm_hash FROM list_entries "
+            "WHERE id_norm = '110105197801010028') WHERE id_norm_hash IS NOT NULL"
+        )
+    with connect_for_reading(db) as con:
+        found = StoreLookup(con).by_id(["110105197801010028"])
+    assert [entry.name for entry in found] == ["王芳"]
+
+
+def test_every_kind_of_store_is_looked_up_alike(tmp_path: Path, list_csv: Path) -> None:
+    """The read-only copy (sorted key table), the writer's file (key hashes, no index) and
+    a version-1 store (text only) answer the same lookups."""
+    db = tmp_path / "v1.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+
+    def lookups() -> tuple[object, ...]:
+        with connect_for_reading(db) as con:
+            lookup = StoreLookup(con)
+            return (
+                lookup.by_id(["110105197801010028", "600563165"]),
+                lookup.by_mask_key("42090219830510"),
+                lookup.by_org_code("600563165"),
+                lookup.persons_by_name_key("张伟"),
+                lookup.persons_by_name_core("王芳"),
+                lookup.by_id(["110105197801010029"]),
+            )
+
+    from_copy = lookups()
+    snapshot_path(db).unlink()
+    from_store = lookups()
+    with duckdb.connect(str(db)) as con:
+        for column in key_hash_columns("list_entries"):
+            con.execute(f"ALTER TABLE list_entries DROP COLUMN {column}")
+    from_text = lookups()
+    assert from_copy == from_store == from_text
+    assert [len(found) for found in from_copy] == [2, 1, 1, 1, 1, 0]
+
+
+def test_a_copy_opened_for_writing_drops_its_key_table(tmp_path: Path, list_csv: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    with Store.open(snapshot_path(db)) as copy:
+        tables = copy.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    assert (LOOKUP_KEYS,) not in tables
 
 
 def test_check_is_safe_from_many_threads(scenario_files: dict[str, Path], store_path: Path) -> None:

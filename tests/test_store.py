@@ -99,6 +99,23 @@ def test_the_same_entry_twice_in_one_file_loads_once(tmp_path: Path) -> None:
     assert (report.rows_read, report.loaded, report.unchanged) == (4, 3, 1)
 
 
+def test_new_entries_beside_known_ones_get_their_own_row_ids(tmp_path: Path) -> None:
+    changed = LIST_ROWS[0].replace("全部未履行", "部分未履行")
+    with Store.open(tmp_path / "r.duckdb") as store:
+        store.ingest_list(_list_file(tmp_path / "a.csv", LIST_ROWS[:2]))
+        before = dict(store.con.execute("SELECT entry_id, rid FROM list_entries").fetchall())
+        report = store.ingest_list(_list_file(tmp_path / "b.csv", [changed, *LIST_ROWS[1:]]))
+        after = dict(store.con.execute("SELECT entry_id, rid FROM list_entries").fetchall())
+        hashed = store.con.execute(
+            "SELECT count(*) FROM list_entries WHERE id_norm IS NOT NULL AND id_norm_hash IS NULL"
+        ).fetchall()[0][0]
+    assert (report.loaded, report.unchanged) == (2, 1)
+    assert len(after) == 3 and None not in after.values()
+    assert {k: after[k] for k in before} == before  # a rewritten entry keeps its row id
+    assert len(set(after.values())) == 3
+    assert hashed == 0
+
+
 def test_a_load_reports_the_time_of_each_stage(tmp_path: Path, list_csv: Path) -> None:
     with Store.open(tmp_path / "t.duckdb") as store:
         report = store.ingest_list(list_csv)

@@ -32,6 +32,7 @@ from typing import Final
 import polars as pl
 
 from blacklist_match.errors import InputError
+from blacklist_match.io.transcode import gb18030_to_utf8
 
 ROW: Final = "__row"
 """Column holding the row number the user sees (header is row 1 in CSV and XLSX)."""
@@ -278,6 +279,12 @@ def _read_csv(path: Path) -> pl.DataFrame:
         fast = _read_csv_fast(data.removeprefix(codecs.BOM_UTF8), separator)
         if fast is not None:
             return fast
+    if not wide:
+        utf8 = _strict_gb18030_as_utf8(data)
+        if utf8 is not None:
+            fast = _read_csv_fast(utf8.removeprefix(codecs.BOM_UTF8), separator)
+            if fast is not None:
+                return fast
     encoding, text = _detect(data)
     if text is None:
         text = data.decode(encoding, _MARK)
@@ -289,6 +296,26 @@ def _read_csv(path: Path) -> pl.DataFrame:
         if fast is not None:
             return fast
     return _read_csv_careful(text, separator)
+
+
+def _strict_gb18030_as_utf8(data: bytes) -> bytes | None:
+    """The file as UTF-8 when :func:`_detect` would call it GB18030 and decode it whole
+    (strictly), else None; transcoded on two cores when it is large (:mod:`.transcode`)."""
+    if data.startswith(codecs.BOM_UTF8) or _mostly_utf8(data):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data":  # what _detect calls UTF-8 cut short
+            try:
+                data[: error.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                return None
+    else:
+        return None
+    return gb18030_to_utf8(data)
 
 
 def _starts_as_utf8(data: bytes) -> bool:
