@@ -230,7 +230,8 @@ def person_key_nodot(name: str | None) -> str | None:
     True
     """
     key = _base_key(name, company=False)
-    return key.replace(DOT, "") if key is not None else None
+    # NFKC again: a mark the dot kept apart may now compose with the letter before it
+    return unicodedata.normalize("NFKC", key.replace(DOT, "")) if key is not None else None
 
 
 def person_key_expr(expr: pl.Expr) -> pl.Expr:
@@ -240,7 +241,11 @@ def person_key_expr(expr: pl.Expr) -> pl.Expr:
 
 def person_key_nodot_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised ``person_key_nodot``."""
-    return _base_key_expr(expr, company=False).str.replace_all(DOT, "", literal=True)
+    return (
+        _base_key_expr(expr, company=False)
+        .str.replace_all(DOT, "", literal=True)
+        .str.normalize("NFKC")
+    )
 
 
 class CompanyKey(NamedTuple):
