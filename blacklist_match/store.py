@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 import polars as pl
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 _STAGED = "staged_entries"
 """The name under which a list load's rows (Arrow) are visible to DuckDB."""
 _RID = "rid"
+_NUMBERED_TABLES: Final = ("records",)
+"""Tables :meth:`Store._upsert` writes that carry an integer row id."""
 _ORDER = "__order"
 
 
@@ -643,8 +645,20 @@ class Store:
         key: str,
         load_id: int,
     ) -> int:
-        """Insert new rows and replace changed ones (by content hash); return how many."""
-        con.register("staged_raw", frame.select(columns).to_arrow())
+        """Insert new rows and replace changed ones (by content hash); return how many.
+
+        A table with row ids (``records``) gets them from one block of ``row_ids`` taken for
+        the staged rows (an unchanged row's id is left unused): a column default of
+        ``nextval`` makes DuckDB insert on one thread, as the list's load found.
+        """
+        numbered = table in _NUMBERED_TABLES
+        staged = frame.select(columns)
+        if numbered:
+            first = self._reserve_row_ids(con, staged.height) if staged.height else 0
+            staged = staged.with_columns(
+                pl.int_range(first, first + staged.height, dtype=pl.Int64).alias(_RID)
+            )
+        con.register("staged_raw", staged.to_arrow())
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_row_hash(columns)} AS row_hash "
             f"FROM staged_raw QUALIFY row_number() OVER (PARTITION BY {_quote(key)}) = 1"
@@ -657,7 +671,7 @@ class Store:
                 WHERE t.{k} IS NULL OR t.row_hash <> s.row_hash"""
         )
         con.execute(f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)")
-        names = _column_list(columns)
+        names = _column_list(columns) + (f", {_RID}" if numbered else "")
         hashes = "".join(f", {c}" for c in key_hash_columns(table))
         con.execute(
             f"INSERT INTO {target} ({names}{hashes}, row_hash, load_id, changed_at) "
