@@ -65,11 +65,6 @@ entries and the typo blocks (``head_hash``, ``tail_hash``, as the ``fuzzy_id_nam
 stages them) of person entries whose number may be a typo. Narrow: the full rows are read
 only when some record is near a change (:data:`_CHANGED_ENTRIES`)."""
 
-_CHANGED_ENTRIES: Final = """
-CREATE TABLE scope.changed_entries AS
-SELECT * FROM STORE_DB.main.list_entries WHERE last_load_id > $watermark
-"""
-
 _PERSON: Final = "debtor_type = 'person'"
 _ENTRY_PROBES: Final = (
     # (probe, entry key, entry-side condition)
@@ -197,20 +192,48 @@ def _hits_sql(probes: set[str]) -> str:
 SKIPPED_RECORD_COLUMNS: Final = (
     "extra", "id_problem", "mask_key", "row_hash", "load_id", "changed_at"
 )  # fmt: skip
-"""Columns of ``records`` that no tier, rule or review step reads, left out of the fetch:
-reaching a few rows spread over the table costs about a full decode of each text column
-(``mask_key`` alone about 10 ms a million records), so only what is read is fetched."""
+"""Columns of ``records`` that no tier, rule or review step reads, left out of the fetch.
+
+Reaching a few rows spread over the table costs about a full decode of each text column
+read (its compressed segments are decoded whole: ``mask_key`` alone costs about 10 ms a
+million records whether 80 rows are fetched or all), so only what is read is fetched."""
+
+NAME_COLUMNS: Final = ("name_key", "name_core")
+"""Read by the tiers only for records without a usable ID (the typo blocks, and the review's
+subject key) and for companies (the company-core blocks): names are compared as hashes
+everywhere else. Fetched for those rows only (:data:`_FETCH_NAMES`), NULL on the others."""
 
 _FETCH: Final = f"""
 CREATE TABLE scope.fetched AS
-SELECT * EXCLUDE ({", ".join(SKIPPED_RECORD_COLUMNS)}) FROM STORE_DB.main.records
-WHERE rid IN (SELECT rid FROM scope.main.hits)
+SELECT * EXCLUDE ({", ".join((*SKIPPED_RECORD_COLUMNS, *NAME_COLUMNS))})
+FROM STORE_DB.main.records WHERE rid IN (SELECT rid FROM scope.main.hits)
+"""
+
+_FETCH_NAMES: Final = f"""
+CREATE TABLE scope.fetched_names AS
+SELECT rid, {", ".join(NAME_COLUMNS)} FROM STORE_DB.main.records
+WHERE rid IN (SELECT rid FROM scope.main.fetched
+              WHERE {NO_USABLE_ID_SQL} OR subject_type = 'entity')
 """
 
 _SCOPE_RECORDS: Final = """
 CREATE TABLE scope.{scope}_records AS
-SELECT * FROM scope.main.fetched
+SELECT * FROM scope.main.fetched LEFT JOIN scope.main.fetched_names USING (rid)
 WHERE rid IN (SELECT rid FROM scope.main.hits WHERE scope = '{scope}')
+"""
+
+SKIPPED_ENTRY_COLUMNS: Final = (
+    "end_reason", "snapshot_absent_on", "case_key", "gender", "legal_rep", "province",
+    "basis_doc_no", "filed_on", "basis_issuer", "obligation", "performance", "conduct",
+    "id_problem", "row_hash", "first_load_id", "last_load_id", "changed_at",
+)  # fmt: skip
+"""Columns of ``list_entries`` that no tier or review step reads (a flag's entry columns are
+those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the scope."""
+
+_CHANGED_ENTRIES: Final = f"""
+CREATE TABLE scope.changed_entries AS
+SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}) FROM STORE_DB.main.list_entries
+WHERE last_load_id > $watermark
 """
 
 
@@ -246,6 +269,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, db: str, watermark: int) -> Scop
     if not sizes:
         return ScopeSize(0, 0)
     con.execute(_in_store(_FETCH, db))
+    con.execute(_in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
         if sizes.get(scope):
             con.execute(_SCOPE_RECORDS.format(scope=scope))
