@@ -86,16 +86,17 @@ person ID (against records whose ID may be typo'd), name cores of persons withou
 company-core prefixes (of all company entries against records without an ID, and of those
 without an ID against every company record)."""
 
+_ENTRY_KEYS: Final = ", ".join(
+    f"{{'probe': '{probe}', 'k': "
+    + (f"CASE WHEN {condition} THEN {key} END" if condition else key)
+    + "}"
+    for probe, key, condition in _ENTRY_PROBES
+)
+
 _PROBE_KEYS: Final = f"""
 CREATE TABLE scope.probe_keys AS
 SELECT probe, k FROM (
-    SELECT unnest([{", ".join(
-        f"{{'probe': '{probe}', 'k': "
-        + (f"CASE WHEN {condition} THEN {key} END" if condition else key)
-        + "}"
-        for probe, key, condition in _ENTRY_PROBES
-    )}], recursive := true)
-    FROM scope.main.changed_keys)
+    SELECT unnest([{_ENTRY_KEYS}], recursive := true) FROM scope.main.changed_keys)
 WHERE k IS NOT NULL
 """
 """One row per (probe, key) of the changed entries (:data:`_ENTRY_PROBES`), in one pass."""
@@ -169,6 +170,9 @@ _PROBES: Final = (
 each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 
+_RECORDS: Final = "STORE_DB.main.records"
+
+
 def _hits_sql(probes: set[str]) -> str:
     """Every record the change touches, by ``rid`` and scope: one semi-join per probe that
     has keys, and the records loaded since the last run."""
@@ -181,10 +185,10 @@ def _hits_sql(probes: set[str]) -> str:
             continue
         where = f"{column} IN (SELECT k FROM scope.main.probe_keys WHERE probe = '{probe}')"
         lookups.append(
-            f"SELECT rid, '{scope}' AS scope FROM STORE_DB.main.records WHERE "
+            f"SELECT rid, '{scope}' AS scope FROM {_RECORDS} WHERE "
             + (f"{condition} AND {where}" if condition else where)
         )
-    loaded = f"SELECT rid, '{CHANGED}' AS scope FROM STORE_DB.main.records WHERE load_id > $watermark"
+    loaded = f"SELECT rid, '{CHANGED}' AS scope FROM {_RECORDS} WHERE load_id > $watermark"
     union = "\nUNION ALL\n".join([*lookups, loaded])
     return f"CREATE TABLE scope.hits AS SELECT DISTINCT * FROM ({union})"
 
