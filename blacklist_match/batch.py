@@ -54,9 +54,12 @@ def _database_name(con: duckdb.DuckDBPyConnection) -> str:
 
 
 @contextlib.contextmanager
-def _scope(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Iterator[None]:
-    """Make ``records``/``entries``/``officers`` resolve to narrowed views for a block."""
-    db = _database_name(con)
+def _scope(con: duckdb.DuckDBPyConnection, db: str, views: dict[str, str]) -> Iterator[None]:
+    """Make ``records``/``entries``/``officers`` resolve to narrowed views for a block (``db``:
+    the store's quoted catalog name; no views, nothing to narrow)."""
+    if not views:
+        yield
+        return
     con.execute(f"SET search_path = 'scope.main,{db.strip(chr(34))}.main'")
     try:
         for name, body in views.items():
@@ -182,7 +185,7 @@ def run_batch(
                 )
             found = []
             for views in passes:
-                with _scope(con, views):
+                with _scope(con, db, views):
                     found.append(find_candidates(con, as_of))
             candidates = (
                 pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
@@ -198,7 +201,7 @@ def run_batch(
             changed_entries = query_frame(
                 con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys"
             )["entry_id"]
-            with _scope(con, _review_views(size)):
+            with _scope(con, db, _review_views(size)):
                 flags = flags_of(
                     candidates, rescreened_records=rescreened, changed_entries=changed_entries
                 )

@@ -95,14 +95,6 @@ _ENTRY_KEYS: Final = ", ".join(
 
 _PROBE_KEYS: Final = f"""
 CREATE TABLE scope.probe_keys AS
-SELECT probe, k FROM (
-    SELECT unnest([{_ENTRY_KEYS}], recursive := true) FROM scope.main.changed_keys)
-WHERE k IS NOT NULL
-"""
-"""One row per (probe, key) of the changed entries (:data:`_ENTRY_PROBES`), in one pass."""
-
-_REGISTRY_PROBE_KEYS: Final = """
-INSERT INTO scope.probe_keys
 WITH entities AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'entity'),
 persons AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'person'),
 officers_of_entities AS (  -- officers of changed company entries: their person records
@@ -120,17 +112,19 @@ entities_of_persons AS (  -- companies whose officer is a changed person entry
       ON o.person_mask_key_hash = e.mask_key_hash AND o.person_name_key_hash = e.name_key_hash),
 changed_officers AS (SELECT * FROM STORE_DB.main.officers WHERE load_id > $watermark)
 SELECT probe, k FROM (
-    SELECT 'id' AS probe, k FROM officers_of_entities
-    UNION ALL SELECT unnest([{'probe': 'id', 'k': id_key}, {'probe': 'org', 'k': org_key}],
+    SELECT unnest([{_ENTRY_KEYS}], recursive := true) FROM scope.main.changed_keys
+    UNION ALL SELECT 'id' AS probe, k FROM officers_of_entities
+    UNION ALL SELECT unnest([{{'probe': 'id', 'k': id_key}}, {{'probe': 'org', 'k': org_key}}],
                             recursive := true) FROM entities_of_persons
-    UNION ALL SELECT unnest([{'probe': 'registry_id', 'k': person_id_norm_hash},
-                             {'probe': 'registry_id', 'k': entity_id_norm_hash},
-                             {'probe': 'registry_org', 'k': entity_org_code_key_hash}],
+    UNION ALL SELECT unnest([{{'probe': 'registry_id', 'k': person_id_norm_hash}},
+                             {{'probe': 'registry_id', 'k': entity_id_norm_hash}},
+                             {{'probe': 'registry_org', 'k': entity_org_code_key_hash}}],
                             recursive := true) FROM changed_officers)
 WHERE k IS NOT NULL
 """
-"""Keys the officer registry adds: the officers of changed company entries (their person
-records) and the companies of changed person entries (by ID or mask and name), for the
+"""One row per (probe, key): the changed entries' keys (:data:`_ENTRY_PROBES`), and the keys
+the officer registry adds: the officers of changed company entries (their person records)
+and the companies of changed person entries (by ID, or by mask and name), for the
 ``registry_link`` tier; ``registry_*``: the keys of registry links loaded since the last
 run (their records see the whole list)."""
 
@@ -261,8 +255,7 @@ def build_scope(con: duckdb.DuckDBPyConnection, db: str, watermark: int) -> Scop
     record is near a changed entry). ``db`` is the store's quoted catalog name."""
     parameters = {"watermark": watermark}
     con.execute(_in_store(_CHANGED_KEYS, db), parameters)
-    con.execute(_PROBE_KEYS)
-    con.execute(_in_store(_REGISTRY_PROBE_KEYS, db), parameters)
+    con.execute(_in_store(_PROBE_KEYS, db), parameters)
     probes = {
         row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
     }
