@@ -158,6 +158,10 @@ def apply_review_state(
             current = _current_states(con, keyed, latest, today)
     finally:
         con.unregister("reported_flags")
+    report_columns = [c for c in flags.columns]
+    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
+    if latest.is_empty():  # no earlier state: nothing to retract
+        return current.select(columns).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
     in_scope = pl.lit(True)
     if rescreened_records is not None:
         in_scope = pl.col("previous_record_id").is_in(rescreened_records.implode())
@@ -168,12 +172,10 @@ def apply_review_state(
         & in_scope
         & ~pl.col(FLAG_KEY).is_in(current[FLAG_KEY].implode())
     )
-    report_columns = [c for c in flags.columns]
     retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
         pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
     )
     retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
-    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
     return pl.concat(
         [current.select(columns), retracted.select(columns)], how="vertical_relaxed"
     ).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
