@@ -4,14 +4,14 @@
 - library ``Screener.check`` latency (p50, p99 over 100,000 calls, index built once);
 - ``run --since-last`` after a 1% list change, against a full ``run`` in the same session.
 
-Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]``.
-The store is built once and cached under ``benchmarks/.cache/``.
+Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]
+[--since-last-only]``. The store is built once and cached under ``benchmarks/.cache/``.
 
 Since-last, two 1% changes (benchmarks/SINCE_LAST.md has the per-step table): 10,000 new
 debtors (they pair with no record) and 10,000 corrected entries (their records are
-screened again). 2 shared cores, load 1.6-3.0: 1M records, full 1.12 s, since-last 0.090 s
-(12.4x) and 0.252 s (84 records, 4.7x); 5M records, full 2.64 s, since-last 0.186 s
-(14.2x) and 0.666 s (404 records, 4.2x). Was 2.4x and 1.8x for new debtors.
+screened again). 2 shared cores, load 1.8-3.8: 1M records, full 0.67-0.82 s, since-last
+0.070-0.082 s (9.3-10.0x) and 0.25 s (84 records, 2.6-2.8x); 5M records, full 1.42-1.44 s,
+since-last 0.131 s (11.0x) and 0.482 s (404 records, 2.9x).
 """
 
 from __future__ import annotations
