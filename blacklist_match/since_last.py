@@ -187,10 +187,9 @@ def _hits_sql(probes: set[str]) -> str:
     return f"CREATE TABLE scope.hits AS SELECT DISTINCT * FROM ({union})"
 
 
-SKIPPED_RECORD_COLUMNS: Final = (
-    "extra", "id_problem", "mask_key", "row_hash", "load_id", "changed_at"
-)  # fmt: skip
-"""Columns of ``records`` that no tier, rule or review step reads, left out of the fetch.
+SKIPPED_RECORD_COLUMNS: Final = ("extra", "mask_key", "row_hash", "load_id", "changed_at")
+"""Columns of ``records`` that no tier, rule or review step reads, left out of the fetch
+(a tier that starts reading one fails the since-last tests with a binder error).
 
 Reaching a few rows spread over the table costs about a full decode of each text column
 read (its compressed segments are decoded whole: ``mask_key`` alone costs about 10 ms a
@@ -223,7 +222,7 @@ WHERE rid IN (SELECT rid FROM scope.main.hits WHERE scope = '{scope}')
 SKIPPED_ENTRY_COLUMNS: Final = (
     "end_reason", "snapshot_absent_on", "case_key", "gender", "legal_rep", "province",
     "basis_doc_no", "filed_on", "basis_issuer", "obligation", "performance", "conduct",
-    "id_problem", "row_hash", "first_load_id", "last_load_id", "changed_at",
+    "row_hash", "first_load_id", "last_load_id", "changed_at",
 )  # fmt: skip
 """Columns of ``list_entries`` that no tier or review step reads (a flag's entry columns are
 those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the scope."""
