@@ -6,7 +6,7 @@ record some tier could pair with an entry that changed (new, corrected or ended)
 those entries. The matching plan is the same SQL as a full run: it reads ``records``,
 ``entries`` and ``officers``, which a scope (an attached in-memory schema first on the
 search path) narrows to what changed; :mod:`blacklist_match.since_last` finds the scoped
-records through :mod:`blacklist_match.record_keys` without scanning ``records``.
+records by probing their stored key hashes, without reading their text.
 A run's bookkeeping row is written only after its report is in place, so a failed run
 does not count as the last run.
 """
@@ -25,7 +25,6 @@ import duckdb
 import polars as pl
 
 from blacklist_match.match.identity import find_candidates
-from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.report.flags import build_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
@@ -55,9 +54,12 @@ def _database_name(con: duckdb.DuckDBPyConnection) -> str:
 
 
 @contextlib.contextmanager
-def _scope(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Iterator[None]:
-    """Make ``records``/``entries``/``officers`` resolve to narrowed views for a block."""
-    db = _database_name(con)
+def _scope(con: duckdb.DuckDBPyConnection, db: str, views: dict[str, str]) -> Iterator[None]:
+    """Make ``records``/``entries``/``officers`` resolve to narrowed views for a block (``db``:
+    the store's quoted catalog name; no views, nothing to narrow)."""
+    if not views:
+        yield
+        return
     con.execute(f"SET search_path = 'scope.main,{db.strip(chr(34))}.main'")
     try:
         for name, body in views.items():
@@ -100,14 +102,18 @@ def _review_views(size: ScopeSize) -> dict[str, str]:
     flag it reports is on a scoped record, and on a changed entry unless records changed."""
     if not size.changed and not size.near:
         return {}
-    views = {
+    if not size.near:
+        return {"records": "SELECT * FROM scope.main.changed_records"}
+    if not size.changed:
+        return {
+            "records": "SELECT * FROM scope.main.near_records",
+            "list_entries": "SELECT * FROM scope.main.changed_entries",
+        }
+    return {
         "records": "SELECT * FROM scope.main.changed_records UNION ALL "
         "SELECT * FROM scope.main.near_records "
         "WHERE record_id NOT IN (SELECT record_id FROM scope.main.changed_records)"
     }
-    if not size.changed:
-        views["list_entries"] = "SELECT * FROM scope.main.changed_entries"
-    return views
 
 
 _NO_FLAGS: dict[tuple[str, bool], pl.DataFrame] = {}
@@ -164,7 +170,6 @@ def run_batch(
     else:
         mode = "since_last"
         db = _database_name(con)
-        sync_record_keys(con)  # a no-op when every records load has kept it current
         con.execute("ATTACH ':memory:' AS scope")
         try:
             size = build_scope(con, db, previous)
@@ -180,7 +185,7 @@ def run_batch(
                 )
             found = []
             for views in passes:
-                with _scope(con, views):
+                with _scope(con, db, views):
                     found.append(find_candidates(con, as_of))
             candidates = (
                 pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
@@ -196,7 +201,7 @@ def run_batch(
             changed_entries = query_frame(
                 con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys"
             )["entry_id"]
-            with _scope(con, _review_views(size)):
+            with _scope(con, db, _review_views(size)):
                 flags = flags_of(
                     candidates, rescreened_records=rescreened, changed_entries=changed_entries
                 )

@@ -149,23 +149,56 @@ def apply_review_state(
     keyed = flags.with_columns(flag_key_expr().alias(FLAG_KEY))
     con.register("reported_flags", keyed.select(S.RECORD_ID, S.ENTRY_ID, S.LISTED_FROM, FLAG_KEY))
     try:
-        subjects = query_frame(
-            con,
-            f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
-            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id) "
-            "WHERE $any",  # no scan of the records when nothing is reported
-            {"any": not keyed.is_empty()},
-        )
-        listing = query_frame(
-            con,
-            "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "
-            "SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags) "
-            "USING (entry_id, listed_from) WHERE $any",
-            {"any": not keyed.is_empty()},
-        )
         latest = _latest_states(con, rescreened_records, changed_entries)
+        if keyed.is_empty():  # nothing reported: only retractions (a quiet since-last run)
+            current = keyed.with_columns(
+                pl.lit(None, pl.String).alias(STATUS), pl.lit(None, pl.String).alias(SUBJECT_KEY)
+            )
+        else:
+            current = _current_states(con, keyed, latest, today)
     finally:
         con.unregister("reported_flags")
+    report_columns = [c for c in flags.columns]
+    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
+    if latest.is_empty():  # no earlier state: nothing to retract
+        return current.select(columns).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
+    in_scope = pl.lit(True)
+    if rescreened_records is not None:
+        in_scope = pl.col("previous_record_id").is_in(rescreened_records.implode())
+        if changed_entries is not None:
+            in_scope = in_scope | pl.col("previous_entry_id").is_in(changed_entries.implode())
+    gone = latest.filter(
+        pl.col("previous_status").is_in(OPEN_STATES)
+        & in_scope
+        & ~pl.col(FLAG_KEY).is_in(current[FLAG_KEY].implode())
+    )
+    retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
+        pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
+    )
+    retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
+    return pl.concat(
+        [current.select(columns), retracted.select(columns)], how="vertical_relaxed"
+    ).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
+
+
+def _current_states(
+    con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, latest: pl.DataFrame, today: date
+) -> pl.DataFrame:
+    """The reported flags (also registered on ``con`` as ``reported_flags``) with their
+    ``status`` against their subject, current listing, previous state and decision, and a
+    confirmation noted in the explanation; flags whose entry has ended and that were not
+    open are dropped."""
+    subjects = query_frame(
+        con,
+        f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
+        "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
+    )
+    listing = query_frame(
+        con,
+        "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "
+        "SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags) "
+        "USING (entry_id, listed_from)",
+    )
     decisions = _latest_decisions(con)
     current = (
         keyed.join(subjects, on=S.RECORD_ID, how="left")
@@ -202,25 +235,7 @@ def apply_review_state(
         .otherwise(pl.col(S.EXPLANATION))
         .alias(S.EXPLANATION),
     ).filter(pl.col(STATUS).is_not_null())
-    in_scope = pl.lit(True)
-    if rescreened_records is not None:
-        in_scope = pl.col("previous_record_id").is_in(rescreened_records.implode())
-        if changed_entries is not None:
-            in_scope = in_scope | pl.col("previous_entry_id").is_in(changed_entries.implode())
-    gone = latest.filter(
-        pl.col("previous_status").is_in(OPEN_STATES)
-        & in_scope
-        & ~pl.col(FLAG_KEY).is_in(current[FLAG_KEY].implode())
-    )
-    report_columns = [c for c in flags.columns]
-    retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
-        pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
-    )
-    retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
-    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
-    return pl.concat(
-        [current.select(columns), retracted.select(columns)], how="vertical_relaxed"
-    ).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
+    return current
 
 
 def record_flag_events(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, run_id: str) -> int:

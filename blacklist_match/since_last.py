@@ -6,11 +6,15 @@ Two scopes, in an attached in-memory schema ``scope`` (see :func:`build_scope`):
   and records whose subject's registry links were loaded since (by ID or organisation code);
 * ``near_records``, screened against ``changed_entries`` only (entries new, corrected or
   ended since): every record that some tier could pair with a changed entry, found by the
-  tier's own blocking key (:data:`_PROBE_KEYS`).
+  tier's own blocking key (:data:`_PROBES`).
 
-Records are found in :mod:`~blacklist_match.record_keys` (one integer semi-join per key
-column that the change uses) and then fetched by ``rowid``: nothing scans ``records``
-itself, so the cost follows the size of the change, not the number of records.
+The records are found by probing their stored key hashes (``records.*_hash``, the integer
+columns the tiers join on, :data:`~blacklist_match.store_schema.KEY_HASHES`) with the
+changed entries' own stored hashes: one integer semi-join per key column that the change
+uses, no text hashed and no text column of ``records`` scanned (except the company-core
+prefix, and only when company entries changed). The records found are then fetched by
+their row id ``rid`` in one statement. A hash collision only adds a record to a scope (the
+tiers then decide), never drops one.
 """
 
 from __future__ import annotations
@@ -22,146 +26,217 @@ from typing import Final
 import duckdb
 
 from blacklist_match.lookup import CORE_PREFIX
-from blacklist_match.match.fuzzy import _CLEAN_ID, _PERSON18
-from blacklist_match.record_keys import NO_USABLE_ID_SQL, rebuild_record_keys
-from blacklist_match.record_keys import TABLE as KEYS_TABLE
+from blacklist_match.match.fuzzy import _CLEAN_ID, _PERSON18, _TYPO_KEYS
+from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
+from blacklist_match.store_schema import key_hash_expr
 
 log = logging.getLogger(__name__)
 
 NEAR: Final = "near"
 CHANGED: Final = "changed"
 
-_CHANGED_ENTRY_KEYS: Final = """
+NO_USABLE_ID_SQL: Final = "(id_norm_hash IS NULL AND id_alt_norm_hash IS NULL)"
+"""Neither a valid canonical ID nor an alternative reading (the review-only tiers' side)."""
+
+_PROBLEM_KINDS: Final = "('resident_id', 'residence_permit', 'foreign_pr', 'uscc')"
+"""Kinds an invalid 18-character number is classified as: where a typo'd ID can hide."""
+
+_ENTRY_TYPO: Final = (
+    f"debtor_type = 'person' AND {NO_USABLE_ID_SQL} AND id_kind IN {_PROBLEM_KINDS} "
+    "AND name_key_hash IS NOT NULL"
+)
+_ENTRY_RAW_ID: Final = _CLEAN_ID.format(col="id_number")
+
+_CHANGED_KEYS: Final = f"""
 CREATE TABLE scope.changed_keys AS
-SELECT entry_id, debtor_type, id_kind, id_number, id_norm, id_alt_norm, org_code_key,
-       mask_key, name_key, name_core
-FROM {db}.main.list_entries WHERE last_load_id > $watermark
+SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
+    SELECT rid, entry_id, debtor_type, id_kind, id_norm_hash, id_alt_norm_hash,
+           org_code_key_hash, mask_key_hash, name_key_hash, name_core_hash,
+           typo_head_hash, typo_tail_hash,
+           CASE WHEN debtor_type = 'entity'
+                THEN {key_hash_expr(f"left(name_core, {CORE_PREFIX})")} END AS prefix_hash,
+           CASE WHEN {_ENTRY_TYPO} THEN name_key END AS name_key,
+           CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {_PERSON18})
+                THEN {_ENTRY_RAW_ID} END AS raw
+    FROM STORE_DB.main.list_entries WHERE last_load_id > $watermark)
 """
+"""The changed entries' stored key hashes, with the hashed company-core prefix of company
+entries and the typo blocks (``head_hash``, ``tail_hash``, as the ``fuzzy_id_name`` tier
+stages them) of person entries whose number may be a typo. Narrow: the full rows are read
+only when some record is near a change (:data:`_CHANGED_ENTRIES`)."""
 
-_CHANGED_ENTRIES: Final = """
-CREATE TABLE scope.changed_entries AS
-SELECT * FROM {db}.main.list_entries WHERE last_load_id > $watermark
-"""
+_PERSON: Final = "debtor_type = 'person'"
+_ENTRY_PROBES: Final = (
+    # (probe, entry key, entry-side condition)
+    ("id", "id_norm_hash", "id_kind <> 'masked_resident_id'"),
+    ("id", "id_alt_norm_hash", None),
+    ("org", "org_code_key_hash", None),
+    ("mask", "mask_key_hash", f"{_PERSON} AND id_kind = 'masked_resident_id'"),
+    ("head", "head_hash", None),
+    ("tail", "tail_hash", None),
+    ("typo_name", "name_key_hash", f"{_PERSON} AND typo_head_hash IS NOT NULL"),
+    ("no_id_core", "name_core_hash", f"{_PERSON} AND {NO_USABLE_ID_SQL}"),
+    ("prefix", "prefix_hash", None),
+    ("prefix_no_id", "prefix_hash", NO_USABLE_ID_SQL),
+)
+"""For each tier, the key of a changed entry that a record must share to pair with it (the
+record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
+entries, the typo blocks of typo'd entry IDs, name keys of entries with a full-length
+person ID (against records whose ID may be typo'd), name cores of persons without an ID,
+company-core prefixes (of all company entries against records without an ID, and of those
+without an ID against every company record)."""
 
-_PROBE_KEYS: Final = """
+_ENTRY_KEYS: Final = ", ".join(
+    f"{{'probe': '{probe}', 'k': "
+    + (f"CASE WHEN {condition} THEN {key} END" if condition else key)
+    + "}"
+    for probe, key, condition in _ENTRY_PROBES
+)
+
+_PROBE_KEYS: Final = f"""
 CREATE TABLE scope.probe_keys AS
-WITH persons AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'person'),
-entities AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'entity'),
-typo_ids AS (            -- person entries published with a typo'd ID (fuzzy_id_name)
-    SELECT name_key, raw FROM (
-        SELECT name_key, {clean_id} AS raw FROM persons
-        WHERE {no_id} AND id_number IS NOT NULL AND name_key IS NOT NULL
-    ) WHERE regexp_matches(raw, {person18})),
-linked_persons AS (      -- officers of changed entity entries
-    SELECT o.person_id_norm AS k FROM {db}.main.officers o
-    JOIN entities e ON o.entity_org_code_key = e.org_code_key
+WITH entities AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'entity'),
+persons AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'person'),
+officers_of_entities AS (  -- officers of changed company entries: their person records
+    SELECT o.person_id_norm_hash AS k FROM STORE_DB.main.officers o
+    JOIN entities e ON o.entity_org_code_key_hash = e.org_code_key_hash
     UNION ALL
-    SELECT o.person_id_norm FROM {db}.main.officers o
-    JOIN entities e ON o.entity_id_norm = e.id_norm),
-linked_entities AS (     -- entities whose officer is a changed person entry
-    SELECT o.entity_id_norm AS id_key, o.entity_org_code_key AS org_key
-    FROM {db}.main.officers o JOIN persons e ON o.person_id_norm = e.id_norm
+    SELECT o.person_id_norm_hash FROM STORE_DB.main.officers o
+    JOIN entities e ON o.entity_id_norm_hash = e.id_norm_hash),
+entities_of_persons AS (  -- companies whose officer is a changed person entry
+    SELECT o.entity_id_norm_hash AS id_key, o.entity_org_code_key_hash AS org_key
+    FROM STORE_DB.main.officers o JOIN persons e ON o.person_id_norm_hash = e.id_norm_hash
     UNION ALL
-    SELECT o.entity_id_norm, o.entity_org_code_key
-    FROM {db}.main.officers o JOIN persons e
-      ON o.person_mask_key = e.mask_key AND o.person_name_key = e.name_key),
-changed_officers AS (SELECT * FROM {db}.main.officers WHERE load_id > $watermark)
-SELECT 'id' AS probe, hash(id_norm) AS k FROM scope.main.changed_keys
-    WHERE id_norm IS NOT NULL AND id_kind <> 'masked_resident_id'
-UNION ALL SELECT 'id', hash(id_alt_norm) FROM scope.main.changed_keys
-    WHERE id_alt_norm IS NOT NULL
-UNION ALL SELECT 'id', hash(k) FROM linked_persons WHERE k IS NOT NULL
-UNION ALL SELECT 'id', hash(id_key) FROM linked_entities WHERE id_key IS NOT NULL
-UNION ALL SELECT 'org', hash(org_code_key) FROM scope.main.changed_keys
-    WHERE org_code_key IS NOT NULL
-UNION ALL SELECT 'org', hash(org_key) FROM linked_entities WHERE org_key IS NOT NULL
-UNION ALL SELECT 'mask_name', hash([mask_key, name_key]) FROM persons
-    WHERE id_kind = 'masked_resident_id' AND mask_key IS NOT NULL AND name_key IS NOT NULL
-UNION ALL SELECT 'mask_name', hash([mask_key, name_core]) FROM persons
-    WHERE id_kind = 'masked_resident_id' AND mask_key IS NOT NULL AND name_core IS NOT NULL
-      AND name_core IS DISTINCT FROM name_key
-UNION ALL SELECT 'mask_core', hash([mask_key, name_core]) FROM persons
-    WHERE id_kind = 'masked_resident_id' AND mask_key IS NOT NULL AND name_core IS NOT NULL
-UNION ALL SELECT 'head', hash([name_key, left(raw, 6)]) FROM typo_ids
-UNION ALL SELECT 'tail', hash([name_key, right(raw, 4)]) FROM typo_ids
-UNION ALL SELECT 'typo_name', hash(name_key) FROM persons
-    WHERE length(id_norm) = 18 AND name_key IS NOT NULL
-UNION ALL SELECT 'no_id_core', hash(name_core) FROM persons
-    WHERE {no_id} AND name_core IS NOT NULL
-UNION ALL SELECT 'prefix', hash(left(name_core, {prefix})) FROM entities
-    WHERE name_core IS NOT NULL
-UNION ALL SELECT 'prefix_no_id', hash(left(name_core, {prefix})) FROM entities
-    WHERE {no_id} AND name_core IS NOT NULL
-UNION ALL SELECT 'registry_id', hash(person_id_norm) FROM changed_officers
-    WHERE person_id_norm IS NOT NULL
-UNION ALL SELECT 'registry_id', hash(entity_id_norm) FROM changed_officers
-    WHERE entity_id_norm IS NOT NULL
-UNION ALL SELECT 'registry_org', hash(entity_org_code_key) FROM changed_officers
-    WHERE entity_org_code_key IS NOT NULL
+    SELECT o.entity_id_norm_hash, o.entity_org_code_key_hash
+    FROM STORE_DB.main.officers o JOIN persons e
+      ON o.person_mask_key_hash = e.mask_key_hash AND o.person_name_key_hash = e.name_key_hash),
+changed_officers AS (SELECT * FROM STORE_DB.main.officers WHERE load_id > $watermark)
+SELECT probe, k FROM (
+    SELECT unnest([{_ENTRY_KEYS}], recursive := true) FROM scope.main.changed_keys
+    UNION ALL SELECT 'id' AS probe, k FROM officers_of_entities
+    UNION ALL SELECT unnest([{{'probe': 'id', 'k': id_key}}, {{'probe': 'org', 'k': org_key}}],
+                            recursive := true) FROM entities_of_persons
+    UNION ALL SELECT unnest([{{'probe': 'registry_id', 'k': person_id_norm_hash}},
+                             {{'probe': 'registry_id', 'k': entity_id_norm_hash}},
+                             {{'probe': 'registry_org', 'k': entity_org_code_key_hash}}],
+                            recursive := true) FROM changed_officers)
+WHERE k IS NOT NULL
 """
-"""Hashed blocking keys of what changed, one row per (probe, key). For each tier, the key a
-record must share with a changed entry to pair with it, with the entry side's condition
-(the record side is :data:`~blacklist_match.record_keys.KEY_COLUMNS`): IDs and registry
-IDs either way, organisation codes, (mask, name) of masked entries, (name, ID head or tail)
-of typo'd entry IDs, name keys of entries with a full-length ID (against records whose ID
-is typo'd), name cores of entries without an ID, company-core prefixes. ``registry_*``:
-keys of registry links loaded since the last run (their records see the whole list)."""
+"""One row per (probe, key): the changed entries' keys (:data:`_ENTRY_PROBES`), and the keys
+the officer registry adds: the officers of changed company entries (their person records)
+and the companies of changed person entries (by ID, or by mask and name), for the
+``registry_link`` tier; ``registry_*``: the keys of registry links loaded since the last
+run (their records see the whole list)."""
+
+_MASKED_SEMI_JOIN: Final = f"""
+SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
+    SELECT mask_key_hash, name_key_hash, name_core_hash FROM scope.main.changed_keys
+    WHERE id_kind = 'masked_resident_id' AND mask_key_hash IS NOT NULL) e
+  ON r.mask_key_hash = e.mask_key_hash
+ AND (r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
+WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
+"""masked_id_name: the mask and the name key or core equal (the tier's two joins)."""
+
+_RECORD_TYPO: Final = (
+    f"subject_type = 'person' AND {NO_USABLE_ID_SQL} AND id_kind IN {_PROBLEM_KINDS} "
+    "AND name_key_hash IS NOT NULL"
+)
+
+_CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
 _PROBES: Final = (
-    # (record key column, probe, record-side condition, scope)
-    ("k_id", "id", None, NEAR),
-    ("k_alt", "id", None, NEAR),
-    ("k_org", "org", None, NEAR),
-    ("k_mask_name", "mask_name", None, NEAR),
-    ("k_mask_core", "mask_core", None, NEAR),
-    ("k_head", "head", None, NEAR),
-    ("k_tail", "tail", None, NEAR),
-    ("k_typo_name", "typo_name", None, NEAR),
-    ("k_no_id_core", "no_id_core", None, NEAR),
-    ("k_prefix", "prefix", "no_usable_id", NEAR),
-    ("k_prefix", "prefix_no_id", None, NEAR),
-    ("k_id", "registry_id", None, CHANGED),
-    ("k_alt", "registry_id", None, CHANGED),
-    ("k_org", "registry_org", None, CHANGED),
-)
-"""The record key column each probe's keys are looked up in: one semi-join each."""
+    # (probe, record column (or SQL), record-side condition, scope)
+    ("id", "id_norm_hash", None, NEAR),
+    ("id", "id_alt_norm_hash", None, NEAR),
+    ("org", "org_code_key_hash", None, NEAR),
+    ("mask", _MASKED_SEMI_JOIN, None, NEAR),
+    ("head", "typo_head_hash", None, NEAR),
+    ("tail", "typo_tail_hash", None, NEAR),
+    ("typo_name", "name_key_hash", _RECORD_TYPO, NEAR),
+    ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID_SQL}", NEAR),
+    ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID_SQL}", NEAR),
+    ("prefix_no_id", _CORE_PREFIX_HASH, "subject_type = 'entity'", NEAR),
+    ("registry_id", "id_norm_hash", None, CHANGED),
+    ("registry_id", "id_alt_norm_hash", None, CHANGED),
+    ("registry_org", "org_code_key_hash", None, CHANGED),
+)  # fmt: skip
+"""What each probe's keys are looked up in, with the record side of the tier: one semi-join
+each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 
-def _hits_sql(db: str, probes: set[str]) -> str:
-    """Every record the change touches, by rowid and scope: one single-column semi-join per
-    probe that has keys, and the records loaded since the last run."""
-    lookups = [
-        f"SELECT record_rowid, record_hash, '{scope}' AS scope FROM {db}.main.{KEYS_TABLE} "
-        f"WHERE {column} IN (SELECT k FROM scope.main.probe_keys WHERE probe = '{probe}')"
-        + (f" AND {condition}" if condition else "")
-        for column, probe, condition, scope in _PROBES
-        if probe in probes
-    ]
-    loaded = (
-        f"SELECT rowid AS record_rowid, hash(record_id) AS record_hash, '{CHANGED}' AS scope "
-        f"FROM {db}.main.records "
-        "WHERE load_id > $watermark"
-    )
+_RECORDS: Final = "STORE_DB.main.records"
+
+
+def _hits_sql(probes: set[str]) -> str:
+    """Every record the change touches, by ``rid`` and scope: one semi-join per probe that
+    has keys, and the records loaded since the last run."""
+    lookups = []
+    for probe, column, condition, scope in _PROBES:
+        if probe not in probes:
+            continue
+        if column.lstrip().startswith("SELECT"):
+            lookups.append(f"SELECT rid, '{scope}' AS scope FROM ({column})")
+            continue
+        where = f"{column} IN (SELECT k FROM scope.main.probe_keys WHERE probe = '{probe}')"
+        lookups.append(
+            f"SELECT rid, '{scope}' AS scope FROM {_RECORDS} WHERE "
+            + (f"{condition} AND {where}" if condition else where)
+        )
+    loaded = f"SELECT rid, '{CHANGED}' AS scope FROM {_RECORDS} WHERE load_id > $watermark"
     union = "\nUNION ALL\n".join([*lookups, loaded])
     return f"CREATE TABLE scope.hits AS SELECT DISTINCT * FROM ({union})"
 
 
-_FETCH: Final = """
+SKIPPED_RECORD_COLUMNS: Final = ("extra", "mask_key", "row_hash", "load_id", "changed_at")
+"""Columns of ``records`` that no tier, rule or review step reads, left out of the fetch
+(a tier that starts reading one fails the since-last tests with a binder error).
+
+Reaching a few rows spread over the table costs about a full decode of each text column
+read (its compressed segments are decoded whole: ``mask_key`` alone costs about 10 ms a
+million records whether 80 rows are fetched or all), so only what is read is fetched."""
+
+NAME_COLUMNS: Final = ("name_key", "name_core")
+"""Read by the tiers only for records without a usable ID (the typo blocks, and the review's
+subject key) and for companies (the company-core blocks): names are compared as hashes
+everywhere else. Fetched for those rows only (:data:`_FETCH_NAMES`), NULL on the others."""
+
+_FETCH: Final = f"""
 CREATE TABLE scope.fetched AS
-SELECT rowid AS record_rowid, * FROM {db}.main.records WHERE rowid = ANY($rowids::BIGINT[])
+SELECT * EXCLUDE ({", ".join((*SKIPPED_RECORD_COLUMNS, *NAME_COLUMNS))})
+FROM STORE_DB.main.records WHERE rid IN (SELECT rid FROM scope.main.hits)
 """
 
-_MOVED: Final = """
-SELECT count(*) FROM scope.main.hits h LEFT JOIN scope.main.fetched f USING (record_rowid)
-WHERE f.record_id IS NULL OR hash(f.record_id) <> h.record_hash
+_FETCH_NAMES: Final = f"""
+CREATE TABLE scope.fetched_names AS
+SELECT rid, {", ".join(NAME_COLUMNS)} FROM STORE_DB.main.records
+WHERE rid IN (SELECT rid FROM scope.main.fetched
+              WHERE {NO_USABLE_ID_SQL} OR subject_type = 'entity')
 """
-"""Hits whose rowid no longer holds the record keyed (a checkpoint vacuumed deleted rows)."""
 
 _SCOPE_RECORDS: Final = """
 CREATE TABLE scope.{scope}_records AS
-SELECT * EXCLUDE (record_rowid) FROM scope.main.fetched
-WHERE record_rowid IN (SELECT record_rowid FROM scope.main.hits WHERE scope = '{scope}')
+SELECT * FROM scope.main.fetched LEFT JOIN scope.main.fetched_names USING (rid)
+WHERE rid IN (SELECT rid FROM scope.main.hits WHERE scope = '{scope}')
 """
+
+SKIPPED_ENTRY_COLUMNS: Final = (
+    "end_reason", "snapshot_absent_on", "case_key", "gender", "legal_rep", "province",
+    "basis_doc_no", "filed_on", "basis_issuer", "obligation", "performance", "conduct",
+    "row_hash", "first_load_id", "last_load_id", "changed_at",
+)  # fmt: skip
+"""Columns of ``list_entries`` that no tier or review step reads (a flag's entry columns are
+those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the scope."""
+
+_CHANGED_ENTRIES: Final = f"""
+CREATE TABLE scope.changed_entries AS
+SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}) FROM STORE_DB.main.list_entries
+WHERE last_load_id > $watermark
+"""
+
+
+def _in_store(sql: str, db: str) -> str:
+    """``sql`` with its ``STORE_DB`` catalog placeholder set to ``db`` (a quoted name)."""
+    return sql.replace("STORE_DB", db)
 
 
 @dataclass(frozen=True)
@@ -172,55 +247,28 @@ class ScopeSize:
     near: int
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchall()[0][0])
-
-
-def _find_hits(con: duckdb.DuckDBPyConnection, db: str, watermark: int) -> list[int]:
-    """Fill ``scope.hits`` and return the rowids it holds."""
-    probes = {
-        row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
-    }
-    con.execute(_hits_sql(db, probes), {"watermark": watermark})
-    return [
-        row[0] for row in con.execute("SELECT DISTINCT record_rowid FROM scope.hits").fetchall()
-    ]
-
-
 def build_scope(con: duckdb.DuckDBPyConnection, db: str, watermark: int) -> ScopeSize:
     """Fill the attached ``scope`` schema for a run since load ``watermark``:
     ``changed_keys`` (the changed entries' keys, always), and where not empty
     ``changed_records``, ``near_records`` and ``changed_entries`` (full rows, only when some
     record is near a changed entry). ``db`` is the store's quoted catalog name."""
     parameters = {"watermark": watermark}
-    con.execute(_CHANGED_ENTRY_KEYS.format(db=db), parameters)
-    con.execute(
-        _PROBE_KEYS.format(
-            db=db,
-            no_id=NO_USABLE_ID_SQL,
-            clean_id=_CLEAN_ID.format(col="id_number"),
-            person18=_PERSON18,
-            prefix=CORE_PREFIX,
-        ),
-        parameters,
+    con.execute(_in_store(_CHANGED_KEYS, db), parameters)
+    con.execute(_in_store(_PROBE_KEYS, db), parameters)
+    probes = {
+        row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
+    }
+    con.execute(_in_store(_hits_sql(probes), db), parameters)
+    sizes = dict(
+        con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
-    rowids = _find_hits(con, db, watermark)
-    if not rowids:
+    if not sizes:
         return ScopeSize(0, 0)
-    con.execute(_FETCH.format(db=db), {"rowids": rowids})
-    if _count(con, _MOVED):
-        log.info("record rowids moved since they were keyed: rebuilding record_keys")
-        con.execute("DROP TABLE scope.hits")
-        con.execute("DROP TABLE scope.fetched")
-        rebuild_record_keys(con)
-        rowids = _find_hits(con, db, watermark)
-        con.execute(_FETCH.format(db=db), {"rowids": rowids})
-        if _count(con, _MOVED):  # pragma: no cover - a table keyed just now is current
-            raise RuntimeError("record_keys does not match records after a rebuild")
-    sizes = {}
+    con.execute(_in_store(_FETCH, db))
+    con.execute(_in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
-        con.execute(_SCOPE_RECORDS.format(scope=scope))
-        sizes[scope] = _count(con, f"SELECT count(*) FROM scope.{scope}_records")
-    if sizes[NEAR]:
-        con.execute(_CHANGED_ENTRIES.format(db=db), parameters)
-    return ScopeSize(sizes[CHANGED], sizes[NEAR])
+        if sizes.get(scope):
+            con.execute(_SCOPE_RECORDS.format(scope=scope))
+    if sizes.get(NEAR):
+        con.execute(_in_store(_CHANGED_ENTRIES, db), parameters)
+    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)))

@@ -40,7 +40,6 @@ from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.io.tables import read_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
-from blacklist_match.record_keys import sync_record_keys
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
@@ -162,6 +161,7 @@ class Store:
                 self.con.execute(f"DROP TABLE {LOOKUP_KEYS}")
             # an upgraded store gets a new read-only copy on close, as after any commit
             self._committed = upgrade_key_hashes(self.con)
+            self._committed |= self._drop_retired_record_keys()
             version = self.con.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchall()
@@ -170,6 +170,18 @@ class Store:
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                     [str(SCHEMA_VERSION)],
                 )
+
+    def _drop_retired_record_keys(self) -> bool:
+        """Drop ``record_keys``, which stores made before since-last probed the records' own
+        key hashes kept (a second keying of every record); True when there was one."""
+        retired = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_keys' "
+            "AND database_name = current_database() AND schema_name = current_schema()"
+        ).fetchall()[0][0]
+        if retired:
+            self.con.execute("DROP TABLE record_keys")
+            self.con.execute("DELETE FROM meta WHERE key = 'record_keys_load_id'")
+        return bool(retired)
 
     @staticmethod
     def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -594,14 +606,7 @@ class Store:
         self, path: str | Path, *, mapping: RecordMapping | None = None
     ) -> LoadReport:
         """Load agency records (with an optional mapping of the agency's columns and codes)."""
-        report = self._ingest_records(path, lambda: read_table(path), mapping)
-        if report.loaded and not self._in_transaction and self.path != MEMORY:
-            # For run --since-last, keyed once committed (a row's rowid is final only then);
-            # inside a caller's transaction, or if this fails, that run catches up instead.
-            # An in-memory store (one screen) has no next run to key them for.
-            with self.transaction() as con:
-                sync_record_keys(con)
-        return report
+        return self._ingest_records(path, lambda: read_table(path), mapping)
 
     def load_records_frame(
         self, frame: pl.DataFrame, *, name: str = "<frame>", mapping: RecordMapping | None = None
