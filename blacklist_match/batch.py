@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from blacklist_match.match.identity import find_candidates
-from blacklist_match.report.flags import build_flags
+from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.since_last import ScopeSize, build_scope
@@ -124,7 +124,7 @@ def _no_flags(rules: RulePack, *, show_ids: bool) -> pl.DataFrame:
     key = (rules.digest, show_ids)
     if key not in _NO_FLAGS:
         empty = find_candidates_schema().lazy()
-        _NO_FLAGS[key] = build_flags(apply_rules(empty, rules), show_ids=show_ids)
+        _NO_FLAGS[key] = empty_flags(apply_rules(empty, rules), show_ids=show_ids)
     return _NO_FLAGS[key]
 
 

@@ -12,10 +12,12 @@ import polars as pl
 import pytest
 from conftest import LIST_HEADER, write_records
 
+from blacklist_match import schema as S
 from blacklist_match.batch import find_candidates_schema, record_batch_run, run_batch
 from blacklist_match.ids import resident_id
 from blacklist_match.match.identity import find_candidates
-from blacklist_match.rules import RulePack
+from blacklist_match.report.flags import build_flags, empty_flags
+from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.store import Store
 from blacklist_match.synth import build_scenario
 
@@ -273,6 +275,18 @@ def test_the_empty_candidates_frame_has_the_columns_find_candidates_returns() ->
     with duckdb.connect() as con:
         Store.create_schema(con)
         assert find_candidates(con).schema == find_candidates_schema().schema
+
+
+@pytest.mark.parametrize("show_ids", [False, True])
+def test_the_empty_report_read_from_the_plan_equals_the_report_of_no_candidates(
+    show_ids: bool,
+) -> None:
+    accepted = apply_rules(find_candidates_schema().lazy(), RulePack.load())
+    built = build_flags(accepted, show_ids=show_ids)
+    empty = empty_flags(accepted, show_ids=show_ids)
+    assert empty.equals(built)
+    assert empty.height == 0
+    assert empty.columns[: len(S.FLAG_COLUMNS)] == list(S.FLAG_COLUMNS)
 
 
 def test_since_last_rescreens_corrected_entries_and_reloaded_records(tmp_path: Path) -> None:
