@@ -24,6 +24,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
@@ -129,11 +130,20 @@ def _no_flags(rules: RulePack, *, show_ids: bool) -> pl.DataFrame:
 
 
 def last_watermark(store: Store) -> int | None:
-    """The highest load id the last successful run had seen (None: no run yet)."""
+    """The highest load id the last successful run had seen (None: no run yet, or none
+    since the stored name keys were recomputed: a since-last run then screens everything)."""
     rows = store.con.execute(
-        "SELECT watermark_load_id FROM batch_runs ORDER BY finished_at DESC LIMIT 1"
+        "SELECT watermark_load_id, (SELECT count(*) FROM batch_runs) FROM batch_runs "
+        "ORDER BY finished_at DESC LIMIT 1"
     ).fetchall()
-    return int(rows[0][0]) if rows else None
+    if not rows:
+        return None
+    rekeyed = store.con.execute(
+        "SELECT value FROM meta WHERE key = ?", [REKEYED_AFTER_RUNS]
+    ).fetchall()
+    if rekeyed and int(rows[0][1]) <= int(rekeyed[0][0]):
+        return None
+    return int(rows[0][0])
 
 
 def _current_watermark(store: Store) -> int:

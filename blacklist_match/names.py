@@ -53,7 +53,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from blacklist_match.regions import region_names
+from blacklist_match.regions import bracketed_region_names, region_names
 from blacklist_match.schema import LEGAL_FORM, NAME_CORE, NAME_KEY, NAME_REGION
 from blacklist_match.util import LazyModule
 
@@ -264,6 +264,13 @@ def _region_set() -> frozenset[str]:
     return frozenset(name.translate(table) for name in region_names())
 
 
+@functools.cache
+def _bracketed_region_set() -> frozenset[str]:
+    """Region names recognised inside brackets (county short forms too), as keys."""
+    table = _translate_map(company=False)
+    return frozenset(name.translate(table) for name in bracketed_region_names())
+
+
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 
 
@@ -304,11 +311,11 @@ def company_key(name: str | None) -> CompanyKey:
     key = _base_key(name, company=True)
     if key is None:
         return CompanyKey(None, None, None, None)
-    regions = _region_set()
+    in_brackets = _bracketed_region_set()
     bracketed: list[str] = []
 
     def drop_region(m: re.Match[str]) -> str:
-        if m.group(1) in regions:
+        if m.group(1) in in_brackets:
             bracketed.append(m.group(1))
             return ""
         return m.group(0)
@@ -337,8 +344,9 @@ def company_key_expr(expr: pl.Expr) -> pl.Expr:
     alternation of thousands of names with capture groups was far slower in Polars.
     """
     regions = sorted(_region_set())
+    in_brackets = sorted(_bracketed_region_set())
     lengths = sorted({len(r) for r in regions}, reverse=True)
-    state = _once(_base_key_expr(expr, company=True), lambda key: _bracket_stage(key, regions))
+    state = _once(_base_key_expr(expr, company=True), lambda key: _bracket_stage(key, in_brackets))
     state = _once(state, _legal_form_stage)
     for _ in range(MAX_LEADING_REGIONS):
         state = _once(state, lambda st: _region_cut_stage(st, regions, lengths))

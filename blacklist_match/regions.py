@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 __all__ = ["Region", "is_known_region", "region_name", "region_names"]
 
@@ -201,3 +201,39 @@ def region_names() -> tuple[str, ...]:
             if short is not None and len(short) >= 2 and short not in COMMON_WORD_SHORT_FORMS:
                 shorts.add(short)
     return tuple(sorted(full | (shorts - full), key=lambda s: (-len(s), s)))
+
+
+_COUNTY_SUFFIXES: Final = ("林区", "特区", "县", "区", "市", "旗")
+
+
+def _county_short_form(name: str) -> str | None:
+    """A county-level name without its suffix (阜宁县 -> 阜宁, 石柱土家族自治县 -> 石柱).
+
+    >>> _county_short_form("阜宁县"), _county_short_form("石柱土家族自治县")
+    ('阜宁', '石柱')
+    """
+    if (short := short_form(name)) is not None:
+        return short  # 市, and autonomous counties (short_form strips the ethnic groups)
+    for suffix in _COUNTY_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+@functools.cache
+def bracketed_region_names() -> tuple[str, ...]:
+    """Names recognised as a region inside brackets in a company name, longest first:
+    :func:`region_names` and the short forms of county-level places too (``（阜宁）`` for
+    阜宁县, ``（石柱）`` for 石柱土家族自治县), which the rules for names allow (the
+    administrative suffix may be left out). :func:`region_names` leaves county short forms
+    out because at the start of a name many are ordinary words (平安, 长安); put in brackets
+    between the trade name and the legal form, such a word names the place.
+    """
+    counties = {
+        short
+        for row in _rows()
+        if row.name not in NON_PLACE_NAMES and not row.code.endswith("00")
+        and (short := _county_short_form(row.name)) is not None and len(short) >= 2
+    }  # fmt: skip
+    names = set(region_names()) | counties
+    return tuple(sorted(names, key=lambda s: (-len(s), s)))

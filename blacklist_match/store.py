@@ -38,6 +38,7 @@ from blacklist_match.io.agency import normalise_records, read_officers, read_rem
 from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.io.tables import read_table
+from blacklist_match.key_upgrade import upgrade_name_keys
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
@@ -162,6 +163,10 @@ class Store:
             # an upgraded store gets a new read-only copy on close, as after any commit
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
+            self._committed |= upgrade_name_keys(
+                self.con,
+                {"list_entries": _row_hash(ENTRY_COLUMNS), "records": _row_hash(RECORD_COLUMNS)},
+            )
             version = self.con.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchall()

@@ -1,0 +1,93 @@
+"""A store keyed by an older name-key derivation is rekeyed on its next open for writing,
+and the next since-last run screens everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_records
+
+from blacklist_match.batch import last_watermark, record_batch_run, run_batch
+from blacklist_match.key_upgrade import NAME_KEYS_VERSION, VERSION_KEY
+from blacklist_match.names import company_key
+from blacklist_match.rules import RulePack
+from blacklist_match.store import Store
+
+BRACKETED = "腾飞商贸（象州）有限公司"
+"""The list's 象州县腾飞商贸有限公司 (conftest's court list) with its county in brackets."""
+
+
+def _records(tmp_path: Path) -> Path:
+    return write_records(
+        tmp_path / "records.csv",
+        [
+            {
+                "record_id": "B1", "agency": "发改委", "record_type": "subsidy",
+                "sub_type": "fiscal_subsidy", "subject_type": "entity",
+                "subject_name": BRACKETED, "subject_id": "", "amount": "100000",
+                "event_date": "2025-03-01",
+            }
+        ],
+    )  # fmt: skip
+
+
+def _core_and_hashes(store: Store) -> tuple[str, bool]:
+    core, hash_ok = store.con.execute(
+        "SELECT name_core, name_core_hash = (hash(name_core) >> 1)::BIGINT FROM records "
+        "WHERE record_id = 'B1'"
+    ).fetchall()[0]
+    return str(core), bool(hash_ok)
+
+
+def test_a_county_in_brackets_is_a_region() -> None:
+    assert company_key(BRACKETED).core == company_key("象州县腾飞商贸有限公司").core == "腾飞商贸"
+    assert company_key("华航食品（阜宁）有限责任公司").core == "华航食品"
+
+
+def test_older_name_keys_are_recomputed_and_force_a_full_run(
+    list_csv: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "store.duckdb"
+    pack = RulePack.load()
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+        store.ingest_records(_records(tmp_path))
+        first = run_batch(store, pack)
+        record_batch_run(store, first, tmp_path / "first")
+        assert "B1" in set(first.flags["record_id"])  # name-only review, by the core
+        row_hash = store.con.execute(
+            "SELECT row_hash FROM records WHERE record_id = 'B1'"
+        ).fetchall()
+        # what an older version stored: the bracketed county left in the core
+        store.con.execute(
+            "UPDATE records SET name_core = '腾飞商贸(象州)', "
+            "name_core_hash = (hash('腾飞商贸(象州)') >> 1)::BIGINT, row_hash = 'old' "
+            "WHERE record_id = 'B1'"
+        )
+        store.con.execute("DELETE FROM meta WHERE key = ?", [VERSION_KEY])
+        assert last_watermark(store) is not None
+
+    with Store.open(db) as store:
+        assert _core_and_hashes(store) == ("腾飞商贸", True)
+        assert (
+            store.con.execute("SELECT row_hash FROM records WHERE record_id = 'B1'").fetchall()
+            == row_hash
+        )
+        version = store.con.execute(
+            "SELECT value FROM meta WHERE key = ?", [VERSION_KEY]
+        ).fetchall()
+        assert version == [(str(NAME_KEYS_VERSION),)]
+        assert last_watermark(store) is None  # no run since the rekeying
+        again = run_batch(store, pack, since_last=True)
+        assert again.mode == "full"
+        assert (
+            again.flags.sort("rule_id")
+            .select("record_id", "rule_id")
+            .equals(first.flags.sort("rule_id").select("record_id", "rule_id"))
+        )
+        record_batch_run(store, again, tmp_path / "again")
+        assert last_watermark(store) is not None
+
+    with Store.open(db) as store:  # current keys: the next open changes nothing
+        assert _core_and_hashes(store) == ("腾飞商贸", True)
+        assert last_watermark(store) is not None
