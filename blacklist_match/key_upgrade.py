@@ -81,6 +81,8 @@ def _rekey_company_cores(con: duckdb.DuckDBPyConnection, row_hash_sql: dict[str,
             f"WHERE {kind} = 'entity' AND regexp_matches({name}, $brackets)",
             {"brackets": _bracket_class()},
         )
+        if rows.is_empty():
+            continue
         fresh = rows.with_columns(
             company_key_expr(pl.col("name")).struct.field(S.NAME_CORE).alias("fresh")
         ).filter(pl.col("fresh").ne_missing(pl.col("name_core")))
