@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from blacklist_match import schema as S
-from blacklist_match.names import _char_table, company_key_expr
+from blacklist_match.names import company_bracket_characters, company_key_expr
 from blacklist_match.store_schema import key_hash_expr
 from blacklist_match.util import query_frame
 
@@ -43,9 +43,7 @@ _NAMED_TABLES: Final = (
 
 def _bracket_class() -> str:
     """A regex class of every character a company key reads as a bracket."""
-    table = _char_table(True)
-    chars = {"(", ")", "（", "）"} | {k for k, v in table.items() if v in ("(", ")")}
-    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+    return "[" + "".join(re.escape(c) for c in sorted(company_bracket_characters())) + "]"
 
 
 def upgrade_name_keys(con: duckdb.DuckDBPyConnection, row_hash_sql: dict[str, str]) -> bool:

@@ -169,6 +169,12 @@ def _char_table(company: bool) -> dict[str, str]:
 
 
 @functools.cache
+def company_bracket_characters() -> frozenset[str]:
+    """Every character a company key reads as a bracket (variants fold to ``(`` and ``)``)."""
+    table = _char_table(True)
+    return frozenset({"(", ")", "（", "）"} | {k for k, v in table.items() if v in ("(", ")")})
+
+
 def _translate_map(company: bool) -> dict[int, str]:
     return str.maketrans(_char_table(company))
 

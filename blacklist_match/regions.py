@@ -114,6 +114,8 @@ ETHNIC_GROUPS = tuple(
 _ETHNIC_TAIL = re.compile("(?:" + "|".join(sorted(ETHNIC_GROUPS, key=len, reverse=True)) + ")族?$")
 _AUTONOMOUS = ("特别行政区", "自治区", "自治州", "自治县", "自治旗")
 _PLAIN_SUFFIXES = ("地区", "省", "市", "盟")
+COUNTY_SUFFIXES: Final = ("林区", "特区", "县", "区", "市", "旗")
+"""Suffixes of county-level names (阜宁县, 南山区, 额济纳旗, 神农架林区, 六枝特区)."""
 
 
 @functools.cache
@@ -157,13 +159,16 @@ def region_name(code6: str) -> str | None:
     return names[0] if names else None
 
 
-def short_form(name: str) -> str | None:
-    """The name without its administrative suffix, or None if nothing is left to strip.
+def short_form(name: str, suffixes: tuple[str, ...] = _PLAIN_SUFFIXES) -> str | None:
+    """The name without its administrative suffix, or None if nothing is left to strip:
+    an autonomous area's suffix (with its ethnic groups), else one of ``suffixes``.
 
     >>> short_form("内蒙古自治区"), short_form("延边朝鲜族自治州"), short_form("深圳市")
     ('内蒙古', '延边', '深圳')
     >>> short_form("香港特别行政区"), short_form("湘西土家族苗族自治州"), short_form("南山区")
     ('香港', '湘西', None)
+    >>> short_form("阜宁县", COUNTY_SUFFIXES), short_form("石柱土家族自治县", COUNTY_SUFFIXES)
+    ('阜宁', '石柱')
     """
     for suffix in _AUTONOMOUS:
         if name.endswith(suffix):
@@ -171,7 +176,7 @@ def short_form(name: str) -> str | None:
             while (m := _ETHNIC_TAIL.search(stem)) and m.start() >= 2:
                 stem = stem[: m.start()]
             return stem if stem != name else None
-    for suffix in _PLAIN_SUFFIXES:
+    for suffix in suffixes:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return None
@@ -203,23 +208,6 @@ def region_names() -> tuple[str, ...]:
     return tuple(sorted(full | (shorts - full), key=lambda s: (-len(s), s)))
 
 
-_COUNTY_SUFFIXES: Final = ("林区", "特区", "县", "区", "市", "旗")
-
-
-def _county_short_form(name: str) -> str | None:
-    """A county-level name without its suffix (阜宁县 -> 阜宁, 石柱土家族自治县 -> 石柱).
-
-    >>> _county_short_form("阜宁县"), _county_short_form("石柱土家族自治县")
-    ('阜宁', '石柱')
-    """
-    if (short := short_form(name)) is not None:
-        return short  # 市, and autonomous counties (short_form strips the ethnic groups)
-    for suffix in _COUNTY_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return None
-
-
 @functools.cache
 def bracketed_region_names() -> tuple[str, ...]:
     """Names recognised as a region inside brackets in a company name, longest first:
@@ -233,7 +221,7 @@ def bracketed_region_names() -> tuple[str, ...]:
         short
         for row in _rows()
         if row.name not in NON_PLACE_NAMES and not row.code.endswith("00")
-        and (short := _county_short_form(row.name)) is not None and len(short) >= 2
+        and (short := short_form(row.name, COUNTY_SUFFIXES)) is not None and len(short) >= 2
     }  # fmt: skip
     names = set(region_names()) | counties
     return tuple(sorted(names, key=lambda s: (-len(s), s)))

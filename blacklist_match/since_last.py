@@ -26,7 +26,13 @@ from typing import Final
 import duckdb
 
 from blacklist_match.lookup import CORE_PREFIX
-from blacklist_match.match.fuzzy import _CLEAN_ID, _PERSON18, _TYPO_KEYS
+from blacklist_match.match.fuzzy import (
+    _CLEAN_ID,
+    _PERSON18,
+    _TYPO_KEYS,
+    NO_USABLE_ID,
+    PERSON_NUMBER_WITH_PROBLEM,
+)
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.store_schema import key_hash_expr
 
@@ -35,16 +41,7 @@ log = logging.getLogger(__name__)
 NEAR: Final = "near"
 CHANGED: Final = "changed"
 
-NO_USABLE_ID_SQL: Final = "(id_norm_hash IS NULL AND id_alt_norm_hash IS NULL)"
-"""Neither a valid canonical ID nor an alternative reading (the review-only tiers' side)."""
-
-_PROBLEM_KINDS: Final = "('resident_id', 'residence_permit', 'foreign_pr', 'uscc')"
-"""Kinds an invalid 18-character number is classified as: where a typo'd ID can hide."""
-
-_ENTRY_TYPO: Final = (
-    f"debtor_type = 'person' AND {NO_USABLE_ID_SQL} AND id_kind IN {_PROBLEM_KINDS} "
-    "AND name_key_hash IS NOT NULL"
-)
+_ENTRY_TYPO: Final = f"debtor_type = 'person' AND {PERSON_NUMBER_WITH_PROBLEM}"
 _ENTRY_RAW_ID: Final = _CLEAN_ID.format(col="id_number")
 
 _CHANGED_KEYS: Final = f"""
@@ -75,9 +72,9 @@ _ENTRY_PROBES: Final = (
     ("head", "head_hash", None),
     ("tail", "tail_hash", None),
     ("typo_name", "name_key_hash", f"{_PERSON} AND typo_head_hash IS NOT NULL"),
-    ("no_id_core", "name_core_hash", f"{_PERSON} AND {NO_USABLE_ID_SQL}"),
+    ("no_id_core", "name_core_hash", f"{_PERSON} AND {NO_USABLE_ID}"),
     ("prefix", "prefix_hash", None),
-    ("prefix_no_id", "prefix_hash", NO_USABLE_ID_SQL),
+    ("prefix_no_id", "prefix_hash", NO_USABLE_ID),
 )
 """For each tier, the key of a changed entry that a record must share to pair with it (the
 record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
@@ -137,10 +134,8 @@ SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
 WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
 """masked_id_name: the mask and the name key or core equal (the tier's two joins)."""
 
-_RECORD_TYPO: Final = (
-    f"subject_type = 'person' AND {NO_USABLE_ID_SQL} AND id_kind IN {_PROBLEM_KINDS} "
-    "AND name_key_hash IS NOT NULL"
-)
+_RECORD_TYPO: Final = f"subject_type = 'person' AND {PERSON_NUMBER_WITH_PROBLEM}"
+"""A record whose number may be a typo: the rows the ``fuzzy_id_name`` tier stages."""
 
 _CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
@@ -153,8 +148,8 @@ _PROBES: Final = (
     ("head", "typo_head_hash", None, NEAR),
     ("tail", "typo_tail_hash", None, NEAR),
     ("typo_name", "name_key_hash", _RECORD_TYPO, NEAR),
-    ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID_SQL}", NEAR),
-    ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID_SQL}", NEAR),
+    ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID}", NEAR),
+    ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID}", NEAR),
     ("prefix_no_id", _CORE_PREFIX_HASH, "subject_type = 'entity'", NEAR),
     ("registry_id", "id_norm_hash", None, CHANGED),
     ("registry_id", "id_alt_norm_hash", None, CHANGED),
@@ -210,7 +205,7 @@ _FETCH_NAMES: Final = f"""
 CREATE TABLE scope.fetched_names AS
 SELECT rid, {", ".join(NAME_COLUMNS)} FROM STORE_DB.main.records
 WHERE rid IN (SELECT rid FROM scope.main.fetched
-              WHERE {NO_USABLE_ID_SQL} OR subject_type = 'entity')
+              WHERE {NO_USABLE_ID} OR subject_type = 'entity')
 """
 
 _SCOPE_RECORDS: Final = """

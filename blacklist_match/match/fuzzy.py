@@ -66,10 +66,10 @@ def _no_usable_id(alias: str = "") -> str:
     return f"({prefix}id_norm_hash IS NULL AND {prefix}id_alt_norm_hash IS NULL)"
 
 
-_NO_USABLE_ID: Final = _no_usable_id()
-_PERSON_NUMBER_WITH_PROBLEM: Final = (
+NO_USABLE_ID: Final = _no_usable_id()
+PERSON_NUMBER_WITH_PROBLEM: Final = (
     "(id_problem IS NOT NULL AND id_kind IN ('resident_id', 'residence_permit', 'foreign_pr',"
-    f" 'uscc') AND {_NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
+    f" 'uscc') AND {NO_USABLE_ID} AND name_key_hash IS NOT NULL)"
 )
 """An invalid 18-character number, which the classifier calls a person number or, when a typo
 broke the birth date's shape, an invalid USCC: the only rows a typo can hide in (a cheap
@@ -99,7 +99,7 @@ _TYPO_ROWS: Final = """
 TYPO_RELATIONS: Final = {
     name: _TYPO_ROWS.format(
         rid=rid, raw=_CLEAN_ID.format(col=id_column), table=table, type_column=type_column,
-        keys=_TYPO_KEYS, problem=_PERSON_NUMBER_WITH_PROBLEM, person18=_PERSON18,
+        keys=_TYPO_KEYS, problem=PERSON_NUMBER_WITH_PROBLEM, person18=_PERSON18,
     )
     for name, rid, id_column, table, type_column in (
         (TYPO_RECORDS_RELATION, "record_rid", "subject_id", "records", "subject_type"),
@@ -176,16 +176,16 @@ _CORES: Final = """
     GROUP BY name_core_hash"""
 
 ENTRY_CORES: Final = _CORES.format(
-    table="entries", type_column="debtor_type", no_id=_NO_USABLE_ID, extra=""
+    table="entries", type_column="debtor_type", no_id=NO_USABLE_ID, extra=""
 )
 """Every distinct listed company core, and whether some entry with it has no usable ID."""
 
 RECORD_CORES: Final = _CORES.format(
-    table="records", type_column="subject_type", no_id=_NO_USABLE_ID,
+    table="records", type_column="subject_type", no_id=NO_USABLE_ID,
     extra=f"""
-      AND ({_NO_USABLE_ID} OR left(name_core, {CORE_PREFIX}) IN (
+      AND ({NO_USABLE_ID} OR left(name_core, {CORE_PREFIX}) IN (
           SELECT left(name_core, {CORE_PREFIX}) FROM entries
-          WHERE debtor_type = 'entity' AND {_NO_USABLE_ID}))""",
+          WHERE debtor_type = 'entity' AND {NO_USABLE_ID}))""",
 )  # fmt: skip
 """The distinct record company cores that can pair: those of records without a usable ID,
 and those sharing a block with a listed company without one."""
