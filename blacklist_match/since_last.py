@@ -4,9 +4,11 @@ Two scopes, in an attached in-memory schema ``scope`` (see :func:`build_scope`):
 
 * ``changed_records``, screened against the whole list: records loaded since the last run,
   and records whose subject's registry links were loaded since (by ID or organisation code);
-* ``near_records``, screened against ``changed_entries`` only (entries new, corrected or
-  ended since): every record that some tier could pair with a changed entry, found by the
-  tier's own blocking key (:data:`_PROBES`).
+* ``near_records``, screened against ``changed_entries`` only (entries new, ended, or
+  corrected in a column screening reads, since): every record that some tier could pair
+  with a changed entry, found by the tier's own blocking key (:data:`_PROBES`). An entry
+  republished with only its performance (or another column no flag reads) changed touches
+  nothing: its records' flags cannot change.
 
 The records are found by probing their stored key hashes (``records.*_hash``, the integer
 columns the tiers join on, :data:`~blacklist_match.store_schema.KEY_HASHES`) with the
@@ -34,7 +36,7 @@ from blacklist_match.match.fuzzy import (
     PERSON_NUMBER_WITH_PROBLEM,
 )
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
-from blacklist_match.store_schema import key_hash_expr
+from blacklist_match.store_schema import UNSCREENED_ENTRY_COLUMNS, key_hash_expr
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,11 @@ CHANGED: Final = "changed"
 
 _ENTRY_TYPO: Final = f"debtor_type = 'person' AND {PERSON_NUMBER_WITH_PROBLEM}"
 _ENTRY_RAW_ID: Final = _CLEAN_ID.format(col="id_number")
+
+_SCREEN_CHANGED: Final = "screen_load_id > $watermark"
+"""An entry changed since the last run in something screening reads (new, ended, or
+republished with a screened column changed: ``store_schema.SCREENED_ENTRY_COLUMNS``).
+A plain comparison of the column, so the scan skips the row groups loaded before."""
 
 _CHANGED_KEYS: Final = f"""
 CREATE TABLE scope.changed_keys AS
@@ -55,7 +62,7 @@ SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
            CASE WHEN {_ENTRY_TYPO} THEN name_key END AS name_key,
            CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {_PERSON18})
                 THEN {_ENTRY_RAW_ID} END AS raw
-    FROM STORE_DB.main.list_entries WHERE last_load_id > $watermark)
+    FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED})
 """
 """The changed entries' stored key hashes, with the hashed company-core prefix of company
 entries and the typo blocks (``head_hash``, ``tail_hash``, as the ``fuzzy_id_name`` tier
@@ -215,9 +222,8 @@ WHERE rid IN (SELECT rid FROM scope.main.hits WHERE scope = '{scope}')
 """
 
 SKIPPED_ENTRY_COLUMNS: Final = (
-    "end_reason", "snapshot_absent_on", "case_key", "gender", "legal_rep", "province",
-    "basis_doc_no", "filed_on", "basis_issuer", "obligation", "performance", "conduct",
-    "row_hash", "first_load_id", "last_load_id", "changed_at",
+    "end_reason", "snapshot_absent_on", *UNSCREENED_ENTRY_COLUMNS,
+    "row_hash", "first_load_id", "last_load_id", "screen_load_id", "changed_at",
 )  # fmt: skip
 """Columns of ``list_entries`` that no tier or review step reads (a flag's entry columns are
 those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the scope."""
@@ -225,7 +231,7 @@ those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the s
 _CHANGED_ENTRIES: Final = f"""
 CREATE TABLE scope.changed_entries AS
 SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}) FROM STORE_DB.main.list_entries
-WHERE last_load_id > $watermark
+WHERE {_SCREEN_CHANGED}
 """
 
 

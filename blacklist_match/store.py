@@ -47,6 +47,7 @@ from blacklist_match.store_schema import (
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
+    SCREENED_ENTRY_COLUMNS,
     key_hash_columns,
     key_hash_select,
     upgrade_key_hashes,
@@ -163,6 +164,7 @@ class Store:
             # an upgraded store gets a new read-only copy on close, as after any commit
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
+            self._committed |= self._add_screen_load_id()
             self._committed |= upgrade_name_keys(
                 self.con,
                 {"list_entries": _row_hash(ENTRY_COLUMNS), "records": _row_hash(RECORD_COLUMNS)},
@@ -187,6 +189,21 @@ class Store:
             self.con.execute("DROP TABLE record_keys")
             self.con.execute("DELETE FROM meta WHERE key = 'record_keys_load_id'")
         return bool(retired)
+
+    def _add_screen_load_id(self) -> bool:
+        """Give an older store's ``list_entries`` the ``screen_load_id`` column, set to
+        ``last_load_id`` (what changed in an entry before is not known: any change counts);
+        True when the column was added."""
+        present = self.con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'list_entries' "
+            "AND column_name = 'screen_load_id' "
+            "AND database_name = current_database() AND schema_name = current_schema()"
+        ).fetchall()[0][0]
+        if not present:
+            with self.transaction():
+                self.con.execute("ALTER TABLE list_entries ADD COLUMN screen_load_id BIGINT")
+                self.con.execute("UPDATE list_entries SET screen_load_id = last_load_id")
+        return not present
 
     @staticmethod
     def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -388,10 +405,15 @@ class Store:
         if changed:
             updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
             updates += "".join(f", {c} = s.{c}" for c in key_hash_columns("list_entries"))
+            screened_change = " OR ".join(
+                f"e.{_quote(c)} IS DISTINCT FROM s.{_quote(c)}" for c in SCREENED_ENTRY_COLUMNS
+            )
             con.execute(
                 f"""
                 UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
-                       last_load_id = $load, changed_at = $now
+                       last_load_id = $load, changed_at = $now,
+                       screen_load_id = CASE WHEN {screened_change} THEN $load
+                                             ELSE e.screen_load_id END
                 FROM (SELECT s.*, {row_hash} AS row_hash{key_hash_select("list_entries", "s")}
                       FROM {_STAGED} s JOIN matched m USING (entry_id, listed_from)
                       WHERE m.changed) AS s
@@ -465,9 +487,9 @@ class Store:
         con.execute(
             f"""
             INSERT INTO list_entries ({columns}, rid, {hashes}, row_hash, first_load_id,
-                                      last_load_id, changed_at)
+                                      last_load_id, screen_load_id, changed_at)
             SELECT {columns}, {rid}{key_hash_select("list_entries", "s")},
-                   {_row_hash(ENTRY_COLUMNS)}, $load, $load, $now
+                   {_row_hash(ENTRY_COLUMNS)}, $load, $load, $load, $now
             FROM {_STAGED} s {unmatched}
             """,
             {"load": load_id, "now": now, **({"first": first} if matched else {})},
@@ -511,7 +533,7 @@ class Store:
             f"""
             UPDATE list_entries AS target
             SET listed_until = ends.listed_until, end_reason = ends.end_reason,
-                last_load_id = $load, changed_at = $now
+                last_load_id = $load, screen_load_id = $load, changed_at = $now
             FROM (
                 SELECT e.entry_id, e.listed_from,
                        least(min(r.removed_on), any_value(e.snapshot_absent_on)) AS listed_until,

@@ -126,6 +126,7 @@ DDL: Final = (
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
+        screen_load_id BIGINT,
         changed_at TIMESTAMP NOT NULL
     )
     """,
@@ -265,6 +266,21 @@ ENTRY_COLUMNS: Final = (
     "id_alt_norm", "org_code_key", "mask_key", "name_key", "name_core", "debtor_type",
 )  # fmt: skip
 """Columns a list load writes (besides history and bookkeeping)."""
+
+UNSCREENED_ENTRY_COLUMNS: Final = (
+    "case_key", "gender", "legal_rep", "province", "basis_doc_no", "filed_on", "basis_issuer",
+    "obligation", "performance", "conduct",
+)  # fmt: skip
+"""Columns of :data:`ENTRY_COLUMNS` that no tier, rule, flag or review step reads (``case_key``
+follows ``case_no``). A republished entry that differs only in these (most often its
+``performance``, as a debtor pays part of the debt) keeps its ``screen_load_id``, so a
+since-last run does not screen its records again: their flags cannot change."""
+
+SCREENED_ENTRY_COLUMNS: Final = tuple(
+    column for column in ENTRY_COLUMNS[2:] if column not in UNSCREENED_ENTRY_COLUMNS
+)
+"""The columns besides the key (``entry_id``, ``listed_from``) whose change can change a
+flag: a change to any of them sets ``screen_load_id`` to the load."""
 
 RECORD_COLUMNS: Final = (
     "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",

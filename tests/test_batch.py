@@ -290,15 +290,15 @@ def test_the_empty_report_read_from_the_plan_equals_the_report_of_no_candidates(
 
 
 def test_since_last_rescreens_corrected_entries_and_reloaded_records(tmp_path: Path) -> None:
-    """Entries republished with another performance (corrected in place, so spread over the
-    table) and records loaded again with new content: the since-last run flags exactly what
-    a full run flags on the corrected entries."""
+    """Entries republished with their court corrected (in place, so spread over the table)
+    and records loaded again with new content: the since-last run flags exactly what a full
+    run flags on the corrected entries, with the corrected court."""
     files = build_scenario(listed_persons=150, listed_companies=60, records=700, seed=3).write(
         tmp_path / "data"
     )
     listed = pl.read_csv(files["list"], infer_schema=False)
     republished = listed.gather_every(3).with_columns(
-        pl.lit("部分履行").alias("被执行人的履行情况")
+        (pl.col("执行法院") + "执行局").alias("执行法院")
     )
     corrected = tmp_path / "list_corrected.csv"
     republished.write_csv(corrected)
@@ -318,15 +318,97 @@ def test_since_last_rescreens_corrected_entries_and_reloaded_records(tmp_path: P
         changed_entries = {
             row[0]
             for row in store.con.execute(
-                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [initial.watermark]
+                "SELECT entry_id FROM list_entries WHERE screen_load_id > ?", [initial.watermark]
             ).fetchall()
         }
         full = run_batch(store, pack)
+    assert len(changed_entries) == republished.height
     expected = full.flags.filter(pl.col("entry_id").is_in(changed_entries))
     assert expected.height and set(expected["status"]) == {"open"}
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
+    assert since.flags["court"].str.ends_with("执行局").all()
     assert since.flags.filter(pl.col("status") == "retracted").is_empty()
     assert 0 < since.records_screened < full.records_screened
+
+
+def _republished_list(files: dict[str, Path], tmp_path: Path) -> tuple[Path, int, int]:
+    """A third of the entries republished with only their performance changed (a debtor
+    paid part of the debt), another third with the name corrected; and their counts."""
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    paid = listed.gather_every(3).with_columns(pl.lit("部分履行").alias("被执行人的履行情况"))
+    renamed = listed.gather_every(3, offset=1).with_columns(
+        pl.col("被执行人姓名/名称").str.replace("^(.)", "${1}${1}")
+    )
+    path = tmp_path / "list_republished.csv"
+    pl.concat([paid, renamed]).write_csv(path)
+    return path, paid.height, renamed.height
+
+
+def _entries_changed_since(store: Store, watermark: int, *, screened: bool) -> set[str]:
+    column = "screen_load_id" if screened else "last_load_id"
+    return {
+        row[0]
+        for row in store.con.execute(
+            f"SELECT entry_id FROM list_entries WHERE {column} > ?",  # noqa: S608 - constant
+            [watermark],
+        ).fetchall()
+    }
+
+
+def test_a_performance_update_alone_screens_nothing_since_last(tmp_path: Path) -> None:
+    """In one publication, entries republished with only their performance changed and
+    others with their name corrected: the since-last run screens only the records near the
+    renamed entries, and flags exactly what a full run flags on them."""
+    files = build_scenario(listed_persons=150, listed_companies=60, records=700, seed=3).write(
+        tmp_path / "data"
+    )
+    republished, paid, renamed = _republished_list(files, tmp_path)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "p.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_officers(files["officers"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        assert store.ingest_list(republished).loaded == paid + renamed
+        since = run_batch(store, pack, since_last=True)
+        changed = _entries_changed_since(store, initial.watermark, screened=False)
+        screened = _entries_changed_since(store, initial.watermark, screened=True)
+        full = run_batch(store, pack)
+    assert len(changed) == paid + renamed and len(screened) == renamed  # the paid kept theirs
+    expected = full.flags.filter(pl.col("entry_id").is_in(screened))
+    assert expected.height
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+    assert since.records_screened < full.records_screened
+
+
+def test_an_older_store_without_screen_load_id_rescreens_every_change(tmp_path: Path) -> None:
+    """A store made before ``screen_load_id``: a writer's open adds the column as
+    ``last_load_id``, so a since-last run counts every entry changed since the last run (what
+    changed in them is not known)."""
+    files = build_scenario(listed_persons=150, listed_companies=60, records=700, seed=3).write(
+        tmp_path / "data"
+    )
+    republished, paid, renamed = _republished_list(files, tmp_path)
+    db = tmp_path / "o.duckdb"
+    pack = RulePack.load()
+    with Store.open(db) as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(republished)
+        store.con.execute("ALTER TABLE list_entries DROP COLUMN screen_load_id")
+    with Store.open(db) as store:
+        filled = store.con.execute(
+            "SELECT count(*) FROM list_entries WHERE screen_load_id = last_load_id"
+        ).fetchall()[0][0]
+        since = run_batch(store, pack, since_last=True)
+        changed = _entries_changed_since(store, initial.watermark, screened=False)
+        full = run_batch(store, pack)
+    assert filled == full.list_state["entries_total"] and len(changed) == paid + renamed
+    expected = full.flags.filter(pl.col("entry_id").is_in(changed))
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
 
 
 def test_opening_an_older_store_drops_its_retired_record_keys(tmp_path: Path) -> None:
