@@ -253,9 +253,10 @@ def text_case(base: Base, suffix: str, kind: str, rnd: random.Random) -> Case:
             data = data[: rnd.randrange(len(data) // 2, len(data))]
         return _cut_case(kind, suffix, data, data.decode("utf-16" if bom else encoding, "replace"))
     if kind == "random_anywhere":  # any bytes anywhere, header included: only "no crash"
-        data = bytearray(clean.encode(rnd.choice(["utf-8", "utf-16", "gb18030"])))
+        noisy = bytearray(clean.encode(rnd.choice(["utf-8", "utf-16", "gb18030"])))
         for _ in range(rnd.randint(1, 40)):
-            data[rnd.randrange(len(data))] = rnd.randrange(256)
+            noisy[rnd.randrange(len(noisy))] = rnd.randrange(256)
+        data = bytes(noisy)
         if rnd.random() < 0.3:
             data = data[: rnd.randrange(len(data))]
         return Case(kind, suffix, bytes(data), None, may_refuse=True)

@@ -17,7 +17,7 @@ BIN = Path(sys.executable).parent
     [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
-        ["mypy", "blacklist_match"],
+        ["mypy", "blacklist_match", "benchmarks"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
