@@ -10,7 +10,8 @@ file's SHA-256; ``read``: decode, parse and clean; ``key``: identifiers and name
 ``write``: stage, compare and insert; ``commit``) and ``publish``: closing the store, which
 checkpoints it and writes the indexed read-only copy that ``check`` and ``status`` read
 (:func:`blacklist_match.db.publish_snapshot`). ``ingest list`` does all of it before it
-returns, so the ratio counts it; the ratio without it is printed too. Peak memory is given
+returns, so the ratio counts it; the ratio without it is printed too. Last, a floor: DuckDB
+writing the store's list columns of the same rows from memory into a new file. Peak memory is given
 for this process and for the forked child that transcodes half of the GB18030 file
 (:mod:`blacklist_match.io.transcode`; it exits before the parse). Figures and their
 history: ``benchmarks/INGEST.md``.
@@ -93,6 +94,28 @@ def main() -> None:
         f"rows/s {args.rows / engine:,.0f}; peak memory {peak_mib():,.0f} MiB "
         f"(the child that transcodes half the file: {peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB)"
     )
+    floor, columns = _write_floor(target, folder / "floor.duckdb")
+    print(
+        f"  floor: DuckDB writing the store's {columns} list columns of the same rows from "
+        f"memory into a new file (no reading, no keying): {floor:.2f} s = "
+        f"{floor / baseline:.1f}x the baseline"
+    )
+
+
+def _write_floor(store: Path, scratch: Path) -> tuple[float, int]:
+    """Seconds DuckDB takes to write what the store holds of the list (every column of
+    ``list_entries``, already in memory as Arrow) into a new file, and the column count:
+    what any load that keeps these columns pays after reading and keying."""
+    with duckdb.connect(str(store), read_only=True) as con:
+        entries = con.sql("SELECT * FROM list_entries").to_arrow_table()
+    scratch.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(scratch)) as con:
+        con.register("entries", entries)
+        con.execute("CREATE TABLE list_entries AS SELECT * FROM entries")
+    seconds = time.perf_counter() - started
+    scratch.unlink(missing_ok=True)
+    return seconds, entries.num_columns
 
 
 if __name__ == "__main__":
