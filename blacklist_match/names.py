@@ -175,6 +175,7 @@ def company_bracket_characters() -> frozenset[str]:
     return frozenset({"(", ")", "（", "）"} | {k for k, v in table.items() if v in ("(", ")")})
 
 
+@functools.cache
 def _translate_map(company: bool) -> dict[int, str]:
     return str.maketrans(_char_table(company))
 
