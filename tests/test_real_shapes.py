@@ -110,3 +110,34 @@ def test_a_mask_written_with_x_or_times_is_a_mask(tmp_path: Path, written: str) 
     expected = {("(2019)鲁0102执1号", "masked_id_name")}
     assert answers["R1"] == (expected, expected)
     assert answers["R2"] == (set(), set())
+
+
+# --- masks in other patterns than the publication's --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        DEBTOR[:4] + "*" * 10 + DEBTOR[14:],
+        DEBTOR[:6] + "*" * 8 + DEBTOR[14:],
+        DEBTOR[:6] + "****" + DEBTOR[14:],
+        DEBTOR[:6] + "××××" + DEBTOR[14:],
+    ],
+)
+def test_a_mask_in_another_pattern_is_a_review_candidate_not_a_miss(
+    tmp_path: Path, written: str
+) -> None:
+    screener = screener_for(tmp_path, [("(2019)鲁0102执1号", "钱梓涵", "女", "33", written, "")])
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "person", "钱梓涵", DEBTOR),
+            ("R2", "person", "钱梓涵", NAMESAKE),  # other sequence number: visible part differs
+            ("R3", "person", "钱梓涵", person_id("370102", "19600101", "123")),  # age 59, not 33
+            ("R4", "person", "钱梓琪", DEBTOR),  # other name
+        ],
+    )
+    expected = {("(2019)鲁0102执1号", "name_only")}
+    assert answers["R1"] == (expected, expected)
+    for other in ("R2", "R3", "R4"):
+        assert answers[other] == (set(), set()), other

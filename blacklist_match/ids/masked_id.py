@@ -63,6 +63,41 @@ def compact(text: object) -> str:
     return _clean.compact(text)
 
 
+PARTIAL_MASK_MIN_HEAD: Final = 4
+"""A mask in another pattern must show at least the province and prefecture (4 digits)."""
+PARTIAL_MASK_MIN_VISIBLE: Final = 8
+"""... and at least 8 characters in all (``3701**********1234``)."""
+
+_PARTIAL_CLEAN: Final = re.compile(r"[\t\n\f\r \-\u3000]")
+_PARTIAL_WIDTH: Final = str.maketrans("０１２３４５６７８９Ｘｘ＊×✕✖⨯", "0123456789XX*****")
+_PARTIAL_RE: Final = re.compile(r"^([0-9]+)[*]+([0-9]*X?)$")
+
+
+def partial_mask(text: str | None) -> tuple[str, str] | None:
+    """The visible head and tail of a number masked in another pattern than the
+    publication's, else None. Cleaned as the SQL of the ``name_only`` tier cleans it
+    (spaces and hyphens dropped, full-width digits, ``＊``/``×`` as ``*``), so the spot check
+    and the batch agree; only called for numbers that are not a valid mask.
+
+    >>> partial_mask('3701**********1234'), partial_mask('370102****123x')
+    (('3701', '1234'), ('370102', '123X'))
+    >>> partial_mask('3701021985********'), partial_mask('37**********1234')
+    (('3701021985', ''), None)
+    """
+    if text is None:
+        return None
+    mask = _PARTIAL_CLEAN.sub("", text).translate(_PARTIAL_WIDTH).upper()
+    found = _PARTIAL_RE.match(mask)
+    if found is None or len(mask) > 18:
+        return None
+    head, tail = found.group(1), found.group(2)
+    if len(head) < PARTIAL_MASK_MIN_HEAD:
+        return None
+    if not PARTIAL_MASK_MIN_VISIBLE <= len(head) + len(tail) <= 17:
+        return None
+    return head, tail
+
+
 def stars(number: str) -> str:
     """A cleaned ``XXXX``-written mask with ``****`` instead; any other text unchanged.
 
