@@ -363,6 +363,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         return found
     if k.subject_type != "entity":
         return []
+    from blacklist_match.names import is_branch_core
+
     core = k.name_core
     gap = (100 - scores.COMPANY_RATIO_THRESHOLD) / 100
     for entry in lookup.entities_by_core_prefix(core[:CORE_PREFIX]):
@@ -373,6 +375,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         if k.has_usable_id and entry_has_id:
             continue
         if abs(len(core) - len(other)) > gap * (len(core) + len(other)):
+            continue
+        if is_branch_core(core) != is_branch_core(other):
             continue
         from rapidfuzz import fuzz  # only when a company name is compared
 

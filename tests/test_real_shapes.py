@@ -141,3 +141,24 @@ def test_a_mask_in_another_pattern_is_a_review_candidate_not_a_miss(
     assert answers["R1"] == (expected, expected)
     for other in ("R2", "R3", "R4"):
         assert answers[other] == (set(), set()), other
+
+
+# --- branches ----------------------------------------------------------------------------
+
+
+def test_a_listed_branch_does_not_flag_its_head_office_by_a_close_name(tmp_path: Path) -> None:
+    head_office = "山东泉城金穗农业科技发展有限公司"
+    branch = head_office + "历下分公司"  # cores 10 and 15 characters: ratio exactly 80
+    screener = screener_for(tmp_path, [("(2019)鲁0102执21号", branch, "", "", "", "周五")])
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "entity", head_office, uscc_of("91", "370102", org("55512345"))),
+            ("R2", "entity", head_office, None),
+            ("R3", "entity", branch, None),
+        ],
+    )
+    assert answers["R1"] == (set(), set())
+    assert answers["R2"] == (set(), set())
+    expected = {("(2019)鲁0102执21号", "name_only")}
+    assert answers["R3"] == (expected, expected)

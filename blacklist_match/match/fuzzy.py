@@ -41,6 +41,7 @@ from blacklist_match.ids.masked_id import PARTIAL_MASK_MIN_HEAD, PARTIAL_MASK_MI
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match import scores
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL, age_consistent_sql
+from blacklist_match.names import BRANCH_CORE_RE
 from blacklist_match.store_schema import key_hash_expr
 from blacklist_match.util import query_frame
 
@@ -237,7 +238,11 @@ FROM {RECORD_CORES_RELATION} r JOIN {ENTRY_CORES_RELATION} e
   ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
 WHERE (r.no_id OR e.no_id)
   AND abs(length(r.core) - length(e.core))
-      <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))"""
+      <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))
+  AND regexp_matches(r.core, '{BRANCH_CORE_RE}') = regexp_matches(e.core, '{BRANCH_CORE_RE}')"""
+"""Blocked pairs of distinct cores. A branch (core ending ``分公司``, ``支行``...) never pairs
+with a name that is not a branch: a branch is a separate debtor from its head office
+(DOMAIN.md section 6), however close the names."""
 
 _COMPANY_BLOCKS: Final = f"""
 WITH {RECORD_CORES_RELATION} AS ({RECORD_CORES}),
