@@ -63,11 +63,13 @@ else:
     pl = LazyModule("polars")
 
 __all__ = [
+    "BRANCH_CORE_RE",
     "LEGAL_FORMS",
     "MIDDLE_DOTS",
     "CompanyKey",
     "company_key",
     "company_key_expr",
+    "is_branch_core",
     "person_key",
     "person_key_expr",
     "person_key_nodot",
@@ -136,6 +138,21 @@ LEGAL_FORMS: Final = (
 
 BRANCH_SUFFIXES: Final = ("分公司", "分行", "支行", "营业部", "分店", "办事处", "分厂")
 """Endings of a branch name written after its head office's legal form."""
+
+BRANCH_CORE_RE: Final = f"({'|'.join(BRANCH_SUFFIXES)})$"
+"""A company core that ends like a branch (the same regex in Python and DuckDB)."""
+
+
+def is_branch_core(core: str) -> bool:
+    """Whether a company core key names a branch (``…宁波分公司``), not a head office.
+
+    >>> is_branch_core(company_key("海越物流有限公司宁波分公司").core or "")
+    True
+    >>> is_branch_core(company_key("海越物流有限公司").core or "")
+    False
+    """
+    return re.search(BRANCH_CORE_RE, core) is not None
+
 
 MAX_LEADING_REGIONS: Final = 3
 """Province, prefecture and county: at most three leading region names are stripped."""

@@ -311,13 +311,43 @@ def _fuzzy_id(k: Keys, lookup: Lookup) -> list[Candidate]:
     return found
 
 
+def _partial_masks(k: Keys, lookup: Lookup) -> list[Candidate]:
+    """Listed namesakes whose number is masked in another pattern and shows the same visible
+    characters as the subject's full ID, with an age that fits (``NAME_ONLY_PERSON``'s
+    second half)."""
+    from blacklist_match.ids.masked_id import partial_mask
+
+    number = k.id_norm
+    if k.id_kind not in FULL_PERSON_KINDS or number is None or len(number) != 18:
+        return []
+    found = []
+    for entry in lookup.persons_by_name_core(k.name_core or ""):
+        if entry.id_kind != "masked_resident_id" or entry.id_norm or entry.id_alt_norm:
+            continue
+        parts = partial_mask(entry.id_number)
+        if parts is None or not (number.startswith(parts[0]) and number.endswith(parts[1])):
+            continue
+        if _age_consistent(number, entry):
+            found.append(
+                Candidate(
+                    entry,
+                    "name_only",
+                    scores.NAME_ONLY_PERSON,
+                    "debtor",
+                    "debtor",
+                    "person_name_equal_partial_mask_compatible",
+                )
+            )
+    return found
+
+
 def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
     if k.name_core is None:
         return []
     found = []
     if k.subject_type == "person":
         if k.has_usable_id:
-            return []
+            return _partial_masks(k, lookup)
         for entry in lookup.persons_by_name_core(k.name_core):
             if entry.id_norm is None and entry.id_alt_norm is None:
                 found.append(
@@ -333,6 +363,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         return found
     if k.subject_type != "entity":
         return []
+    from blacklist_match.names import is_branch_core
+
     core = k.name_core
     gap = (100 - scores.COMPANY_RATIO_THRESHOLD) / 100
     for entry in lookup.entities_by_core_prefix(core[:CORE_PREFIX]):
@@ -343,6 +375,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         if k.has_usable_id and entry_has_id:
             continue
         if abs(len(core) - len(other)) > gap * (len(core) + len(other)):
+            continue
+        if is_branch_core(core) != is_branch_core(other):
             continue
         from rapidfuzz import fuzz  # only when a company name is compared
 

@@ -37,6 +37,11 @@ DASHES: Final = "-‐‑‒–—―−﹣－⁃"
 INVISIBLES: Final = "\u200b\u200c\u200d\u2060\ufeff"
 """Zero-width characters that ``str.isspace`` does not count but copy-paste brings along."""
 
+MASK_MARKS: Final = "\u00d7\u2715\u2716\u2a2f"
+"""Characters written for the ``*`` of a masked ID (``×``, ``✕``, ``✖``, ``⨯``): cleaning
+makes each ``*``. (``＊`` is NFKC-folded to ``*`` anyway; a run of ``X`` in the month-day
+is read as a mask by :func:`.classify.classify`.)"""
+
 PLACEHOLDERS: Final = frozenset(
     {"", "暂无", "无", "空", "不详", "未知", "不公开", "NULL", "NONE", "NAN", "N/A", "NA", "0"}
 )
@@ -46,10 +51,15 @@ PLACEHOLDER_PUNCTUATION: Final = "/\\.*_?,;:"
 PLACEHOLDER_PUNCTUATION_RE: Final = r"^[/\\.*_?,;:]*$"
 """A value made only of these characters (e.g. ``/``, ``***``) is also a placeholder."""
 
-_DELETE: Final = dict.fromkeys(
-    [cp for cp in range(0x3001) if chr(cp).isspace()] + [ord(ch) for ch in DASHES + INVISIBLES]
-)  # U+3000 is the last code point for which str.isspace() holds
-"""``str.translate`` table deleting every whitespace character, dash and invisible."""
+_DELETE: Final[dict[int, str | None]] = {
+    **dict.fromkeys(
+        [cp for cp in range(0x3001) if chr(cp).isspace()]  # U+3000: the last isspace()
+        + [ord(ch) for ch in DASHES + INVISIBLES]
+    ),
+    **{ord(ch): "*" for ch in MASK_MARKS},
+}
+"""``str.translate`` table deleting every whitespace character, dash and invisible, and
+writing ``*`` for every mask mark."""
 
 _CLEAN_RE: Final = r"[^0-9A-Z*]"
 """A value without a match is already clean: :func:`compact` returns it unchanged."""
@@ -66,7 +76,7 @@ def _escape(ch: str) -> str:
 
 
 _COLUMNAR_MAP: Final = {
-    **{chr(cp): "" for cp in _DELETE},
+    **{chr(cp): replacement or "" for cp, replacement in _DELETE.items()},
     **{ch: ch.upper() for ch in string.ascii_lowercase},
     **{wide: narrow.upper() for wide, narrow in FULL_WIDTH.items() if ord(wide) not in _DELETE},
 }

@@ -81,6 +81,16 @@ def _placeholders(frame: pl.DataFrame) -> list[pl.LazyFrame]:
     return [_result(frame.lazy(), _kind(IdKind.UNKNOWN), _NULL, _problem("empty"))]
 
 
+def _x_masks(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
+    """Split off the masks written with ``XXXX`` (:func:`.masked_id.stars`): the rest of
+    ``frame``, and the masks' results."""
+    is_x_mask = frame.select(N.str.contains(masked_id.X_MASK_RE_EXPR)).to_series()
+    if not is_x_mask.any():
+        return frame, []
+    masks = frame.filter(is_x_mask).with_columns(masked_id.stars_expr(N))
+    return frame.filter(~is_x_mask), _masked(masks)
+
+
 def _masked(frame: pl.DataFrame) -> list[pl.LazyFrame]:
     checked = frame.lazy().with_columns(problem=masked_id.problem_code_expr(N))
     problem = pl.col("problem")
@@ -110,7 +120,9 @@ def _eighteen(frame: pl.DataFrame) -> list[pl.LazyFrame]:
     kind, person_problem = pl.col("person_kind"), pl.col("person_problem")
     person_ok = person_problem.is_null()
     parts = [_result(frame.lazy().filter(person_ok), kind, N, _codes.no_problem())]
-    rest = frame.lazy().filter(~person_ok)
+    rest_frame, masks = _x_masks(frame.filter(~person_ok))
+    parts.extend(masks)
+    rest = rest_frame.lazy()
     rest = rest.with_columns(
         alnum=N.str.contains(ALNUM18_RE),
         person_like=N.str.contains(PERSON_LIKE_RE),
@@ -207,6 +219,7 @@ def _nine(frame: pl.DataFrame) -> list[pl.LazyFrame]:
 
 
 def _other_length(frame: pl.DataFrame, has_subject: bool) -> list[pl.LazyFrame]:
+    frame, masks = _x_masks(frame)
     length = N.str.len_chars()
     alnum = N.str.contains(ALNUM_RE)
     kind = (
@@ -227,7 +240,7 @@ def _other_length(frame: pl.DataFrame, has_subject: bool) -> list[pl.LazyFrame]:
         .otherwise(_kind(IdKind.UNKNOWN))
     )
     problem = pl.when(alnum).then(_problem("length")).otherwise(_problem("format"))
-    return [_result(frame.lazy(), kind, _NULL, problem)]
+    return [_result(frame.lazy(), kind, _NULL, problem), *masks]
 
 
 def _group_expr() -> pl.Expr:

@@ -4,8 +4,9 @@
 same answer on every input. The decision, on the cleaned text ``c`` (:mod:`._clean`):
 
 1. ``None``, ``''``, ``暂无``, ``--``, ``***`` and other placeholders: ``unknown``/``empty``.
-2. ``c`` contains ``*``: ``masked_resident_id`` (18-character mask or the 19-character
-   aggregator form).
+2. ``c`` contains ``*``, or is a mask written with ``XXXX`` for the month-day
+   (``3209231969XXXX1513``; ``×`` is cleaned to ``*``): ``masked_resident_id``
+   (18-character mask or the 19-character aggregator form).
 3. 18 characters, 17 digits + digit/X: the person reading by prefix (``810000``/``820000``/
    ``830000`` residence permit, ``9`` foreign PR, else resident ID); if that fails, USCC
    (``121200004013590816`` is one); if both fail, the person reading when positions 7-14
@@ -191,7 +192,7 @@ def classify(text: object, subject_type: str | None = None) -> Classification:
     number = _clean.compact(text)
     if _clean.is_placeholder(number):
         return Classification(IdKind.UNKNOWN, None, EMPTY)
-    if "*" in number:
+    if "*" in number or (len(number) in (18, 19) and masked_id.stars(number) != number):
         value, problem = _reading(masked_id, number)
         return Classification(IdKind.MASKED_RESIDENT_ID, value, problem)
     if len(number) == 18:

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 MASK_RE_EXPR: Final = r"^[0-9]{6}(19|20)[0-9]{2}\*{4}[0-9]{3}[0-9X]$"
 MASK19_RE_EXPR: Final = r"^[0-9]{6}(19|20)[0-9]{2}[01]\*{4}[0-9]{3}[0-9X]$"
+X_MASK_RE_EXPR: Final = r"^([0-9]{6}(?:19|20)[0-9]{2}[01]?)X{4}([0-9]{3}[0-9X])$"
+"""A mask written with ``XXXX`` (``xxxx`` before cleaning) for the hidden month-day."""
+_X_MASK_RE: Final = re.compile(X_MASK_RE_EXPR)
 _MASK_RE: Final = re.compile(MASK_RE_EXPR)
 _MASK19_RE: Final = re.compile(MASK19_RE_EXPR)
 
@@ -60,9 +63,58 @@ def compact(text: object) -> str:
     return _clean.compact(text)
 
 
+PARTIAL_MASK_MIN_HEAD: Final = 4
+"""A mask in another pattern must show at least the province and prefecture (4 digits)."""
+PARTIAL_MASK_MIN_VISIBLE: Final = 8
+"""... and at least 8 characters in all (``3701**********1234``)."""
+
+_PARTIAL_CLEAN: Final = re.compile(r"[\t\n\f\r \-\u3000]")
+_PARTIAL_WIDTH: Final = str.maketrans("０１２３４５６７８９Ｘｘ＊×✕✖⨯", "0123456789XX*****")
+_PARTIAL_RE: Final = re.compile(r"^([0-9]+)[*]+([0-9]*X?)$")
+
+
+def partial_mask(text: str | None) -> tuple[str, str] | None:
+    """The visible head and tail of a number masked in another pattern than the
+    publication's, else None. Cleaned as the SQL of the ``name_only`` tier cleans it
+    (spaces and hyphens dropped, full-width digits, ``＊``/``×`` as ``*``), so the spot check
+    and the batch agree; only called for numbers that are not a valid mask.
+
+    >>> partial_mask('3701**********1234'), partial_mask('370102****123x')
+    (('3701', '1234'), ('370102', '123X'))
+    >>> partial_mask('3701021985********'), partial_mask('37**********1234')
+    (('3701021985', ''), None)
+    """
+    if text is None:
+        return None
+    mask = _PARTIAL_CLEAN.sub("", text).translate(_PARTIAL_WIDTH).upper()
+    found = _PARTIAL_RE.match(mask)
+    if found is None or len(mask) > 18:
+        return None
+    head, tail = found.group(1), found.group(2)
+    if len(head) < PARTIAL_MASK_MIN_HEAD:
+        return None
+    if not PARTIAL_MASK_MIN_VISIBLE <= len(head) + len(tail) <= 17:
+        return None
+    return head, tail
+
+
+def stars(number: str) -> str:
+    """A cleaned ``XXXX``-written mask with ``****`` instead; any other text unchanged.
+
+    >>> stars('3209231969XXXX1513'), stars('32092319690XXXX1513'), stars('91110000600037341L')
+    ('3209231969****1513', '32092319690****1513', '91110000600037341L')
+    """
+    return _X_MASK_RE.sub(r"\1****\2", number)
+
+
+def stars_expr(number: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`stars` over a compacted expression."""
+    return number.str.replace(X_MASK_RE_EXPR, "${1}****${2}")
+
+
 def parse(text: object) -> MaskParts:
     """Split a valid mask into its visible parts; raises like :func:`validate`."""
-    number = compact(text)
+    number = stars(compact(text))
     if len(number) not in (18, 19):
         raise InvalidLength(f"a masked ID has 18 (or 19) characters, got {len(number)}")
     pattern = _MASK_RE if len(number) == 18 else _MASK19_RE
@@ -222,7 +274,7 @@ def compatible_expr(
     """
     import polars as pl
 
-    mask = _clean.compact_expr(mask_expr)
+    mask = stars_expr(_clean.compact_expr(mask_expr))
     full = full_person_id_expr(_clean.compact_expr(full_id_expr))
     visible_equal = (
         problem_code_expr(mask).is_null()

@@ -37,9 +37,11 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from blacklist_match.ids.masked_id import PARTIAL_MASK_MIN_HEAD, PARTIAL_MASK_MIN_VISIBLE
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match import scores
-from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
+from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL, age_consistent_sql
+from blacklist_match.names import BRANCH_CORE_RE
 from blacklist_match.store_schema import key_hash_expr
 from blacklist_match.util import query_frame
 
@@ -156,6 +158,26 @@ characters; one substitution differs in 1 position, one adjacent transposition i
 hundred times cheaper than the Damerau-Levenshtein distance it spares. Against a mask, an
 edit inside the hidden month-day leaves 0 visible edits."""
 
+_PARTIAL_MASK_CLEAN: Final = (
+    "upper(translate(regexp_replace({col}, '[\\s\\-\u3000]', '', 'g'), "
+    "'０１２３４５６７８９Ｘｘ＊×✕✖⨯', '0123456789XX*****'))"
+)
+"""The list's number cleaned as :data:`blacklist_match.ids.masked_id.partial_mask` cleans it."""
+
+_PARTIAL_MASKS: Final = f"""
+    SELECT rid, name_core_hash, age, published_on,
+           regexp_extract(mask, '^([0-9]+)[*]+([0-9]*X?)$', 1) AS head,
+           regexp_extract(mask, '^([0-9]+)[*]+([0-9]*X?)$', 2) AS tail
+    FROM (SELECT rid, name_core_hash, age, published_on,
+                 {_PARTIAL_MASK_CLEAN.format(col="id_number")} AS mask
+          FROM entries
+          WHERE debtor_type = 'person' AND id_kind = 'masked_resident_id'
+            AND {NO_USABLE_ID} AND name_core_hash IS NOT NULL)
+    WHERE regexp_matches(mask, '^[0-9]{{{PARTIAL_MASK_MIN_HEAD},}}[*]+[0-9]*X?$')
+      AND length(mask) <= 18"""
+"""Entries whose number is masked in another pattern than the publication's (``3701****
+******1234``, ``370102****1234``, ``3701021985********``): the visible head and tail."""
+
 NAME_ONLY_PERSON: Final = f"""
 SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier,
        {NAME_ONLY_PERSON_SCORE} AS score, 'debtor' AS link, 'debtor' AS via,
@@ -164,7 +186,25 @@ FROM records r JOIN entries e ON r.name_core_hash = e.name_core_hash
 WHERE r.subject_type = 'person' AND e.debtor_type = 'person'
   AND r.id_norm_hash IS NULL AND r.id_alt_norm_hash IS NULL
   AND e.id_norm_hash IS NULL AND e.id_alt_norm_hash IS NULL
+UNION ALL
+SELECT r.rid, e.rid, 'name_only', {NAME_ONLY_PERSON_SCORE}, 'debtor', 'debtor',
+       'person_name_equal_partial_mask_compatible', CAST(NULL AS VARCHAR)
+FROM records r JOIN ({_PARTIAL_MASKS}) e ON r.name_core_hash = e.name_core_hash
+WHERE r.subject_type = 'person' AND r.id_kind IN {FULL_PERSON_KINDS_SQL}
+  AND r.id_norm IS NOT NULL AND length(r.id_norm) = 18
+  AND length(e.head) + length(e.tail) BETWEEN {PARTIAL_MASK_MIN_VISIBLE} AND 17
+  AND left(r.id_norm, length(e.head)) = e.head AND right(r.id_norm, length(e.tail)) = e.tail
+  AND {
+    age_consistent_sql(
+        "strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE", "e.age", "e.published_on"
+    )
+}
 """
+"""Persons by name core (dots dropped): both without a usable ID, or the list's number
+masked in another pattern than the publication's (a partial mask, no usable ID) and the
+record's full ID showing the same visible characters, with an age that fits its birth date.
+A partial mask proves less than the publication's mask (the year or the county may be
+hidden), so the pair is review only; visible characters that differ rule it out."""
 
 _MAX_LENGTH_GAP: Final = (100 - COMPANY_RATIO_THRESHOLD) / 100
 """Indel distance >= length gap, so a ratio above the threshold bounds the gap: a free filter."""
@@ -198,7 +238,11 @@ FROM {RECORD_CORES_RELATION} r JOIN {ENTRY_CORES_RELATION} e
   ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
 WHERE (r.no_id OR e.no_id)
   AND abs(length(r.core) - length(e.core))
-      <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))"""
+      <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))
+  AND regexp_matches(r.core, '{BRANCH_CORE_RE}') = regexp_matches(e.core, '{BRANCH_CORE_RE}')"""
+"""Blocked pairs of distinct cores. A branch (core ending ``分公司``, ``支行``...) never pairs
+with a name that is not a branch: a branch is a separate debtor from its head office
+(DOMAIN.md section 6), however close the names."""
 
 _COMPANY_BLOCKS: Final = f"""
 WITH {RECORD_CORES_RELATION} AS ({RECORD_CORES}),

@@ -1,0 +1,164 @@
+"""Real shapes of the published list (DOMAIN.md 1.3, 5, 6) that the generator does not make.
+
+Every debtor here is fictional; identifiers get valid check characters from the package's
+own codecs. Each case is screened in batch (``Screener.screen``) and checked alone
+(``Screener.check``), and both must give the expected listed cases.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from blacklist_match import Screener
+from blacklist_match.ids import classify, classify_expr, org_code, reg_no, resident_id, uscc
+
+HEADER = (
+    "案号", "被执行人姓名/名称", "性别", "年龄", "身份证号码/组织机构代码",
+    "法定代表人或者负责人姓名", "执行法院", "省份", "立案时间", "失信被执行人行为具体情形",
+    "发布时间",
+)  # fmt: skip
+
+
+def person_id(region: str, born: str, sequence: str) -> str:
+    body = f"{region}{born}{sequence}"
+    return body + resident_id.calc_check_digit(body)
+
+
+def org(body: str) -> str:
+    return body + org_code.calc_check_digit(body)
+
+
+def uscc_of(prefix: str, region: str, organisation: str) -> str:
+    body = prefix + region + organisation
+    return body + uscc.calc_check_digit(body)
+
+
+def reg_number(body: str) -> str:
+    return body + reg_no.calc_check_digit(body)
+
+
+def screener_for(tmp_path: Path, entries: list[tuple[str, ...]]) -> Screener:
+    """``entries``: (case number, name, sex, age, ID, legal representative)."""
+    path = tmp_path / "list.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for case, name, sex, age, number, rep in entries:
+            writer.writerow(
+                [case, name, sex, age, number, rep, "某县人民法院", "山东", "2019年01月05日",
+                 "违反财产报告制度", "2019年02月01日"]
+            )  # fmt: skip
+    return Screener.from_files(list=[path])
+
+
+def listed_cases(
+    screener: Screener, records: list[tuple[str, str, str, str | None]]
+) -> dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]]:
+    """record id -> ((case, tier) pairs of the batch screen, the same from ``check``)."""
+    on = date(2020, 1, 1)
+    frame = pl.DataFrame(
+        [
+            {
+                "record_id": record_id, "agency": "a", "record_type": "consumption",
+                "sub_type": "flight", "subject_type": subject_type, "subject_name": name,
+                "subject_id": number, "event_date": on, "amount": 1000.0,
+            }
+            for record_id, subject_type, name, number in records
+        ]
+    )  # fmt: skip
+    flags = screener.screen(frame, show_ids=True)
+    answers = {}
+    for record_id, subject_type, name, number in records:
+        mine = flags.filter(pl.col("record_id") == record_id)
+        batch = set(zip(mine["case_no"].to_list(), mine["tier"].to_list(), strict=True))
+        decision = screener.check(number, name, subject_type=subject_type, date=on)
+        alone = {(listing.case_no, listing.tier) for listing in decision.listings}
+        answers[record_id] = (batch, alone)
+    return answers
+
+
+# --- masks written with other characters -------------------------------------------------
+
+DEBTOR = person_id("370102", "19850317", "123")
+NAMESAKE = person_id("370102", "19850317", "124")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        DEBTOR[:10] + "××××" + DEBTOR[14:],
+        DEBTOR[:10] + "xxxx" + DEBTOR[14:],
+        DEBTOR[:10] + "XXXX" + DEBTOR[14:],
+        DEBTOR[:11] + "xxxx" + DEBTOR[14:],
+        DEBTOR[:10] + "✕✕✕✕" + DEBTOR[14:],
+    ],
+)
+def test_a_mask_written_with_x_or_times_is_a_mask(tmp_path: Path, written: str) -> None:
+    canonical = DEBTOR[:10] + "****" + DEBTOR[14:]
+    assert classify(written)[:3] == ("masked_resident_id", canonical, None)
+    vectorised = pl.DataFrame({"id": [written]}).select(classify_expr(pl.col("id")))
+    assert vectorised.unnest("id").row(0)[:3] == ("masked_resident_id", canonical, None)
+    screener = screener_for(tmp_path, [("(2019)鲁0102执1号", "钱梓涵", "女", "33", written, "")])
+    answers = listed_cases(
+        screener, [("R1", "person", "钱梓涵", DEBTOR), ("R2", "person", "钱梓涵", NAMESAKE)]
+    )
+    expected = {("(2019)鲁0102执1号", "masked_id_name")}
+    assert answers["R1"] == (expected, expected)
+    assert answers["R2"] == (set(), set())
+
+
+# --- masks in other patterns than the publication's --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        DEBTOR[:4] + "*" * 10 + DEBTOR[14:],
+        DEBTOR[:6] + "*" * 8 + DEBTOR[14:],
+        DEBTOR[:6] + "****" + DEBTOR[14:],
+        DEBTOR[:6] + "××××" + DEBTOR[14:],
+    ],
+)
+def test_a_mask_in_another_pattern_is_a_review_candidate_not_a_miss(
+    tmp_path: Path, written: str
+) -> None:
+    screener = screener_for(tmp_path, [("(2019)鲁0102执1号", "钱梓涵", "女", "33", written, "")])
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "person", "钱梓涵", DEBTOR),
+            ("R2", "person", "钱梓涵", NAMESAKE),  # other sequence number: visible part differs
+            ("R3", "person", "钱梓涵", person_id("370102", "19600101", "123")),  # age 59, not 33
+            ("R4", "person", "钱梓琪", DEBTOR),  # other name
+        ],
+    )
+    expected = {("(2019)鲁0102执1号", "name_only")}
+    assert answers["R1"] == (expected, expected)
+    for other in ("R2", "R3", "R4"):
+        assert answers[other] == (set(), set()), other
+
+
+# --- branches ----------------------------------------------------------------------------
+
+
+def test_a_listed_branch_does_not_flag_its_head_office_by_a_close_name(tmp_path: Path) -> None:
+    head_office = "山东泉城金穗农业科技发展有限公司"
+    branch = head_office + "历下分公司"  # cores 10 and 15 characters: ratio exactly 80
+    screener = screener_for(tmp_path, [("(2019)鲁0102执21号", branch, "", "", "", "周五")])
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "entity", head_office, uscc_of("91", "370102", org("55512345"))),
+            ("R2", "entity", head_office, None),
+            ("R3", "entity", branch, None),
+        ],
+    )
+    assert answers["R1"] == (set(), set())
+    assert answers["R2"] == (set(), set())
+    expected = {("(2019)鲁0102执21号", "name_only")}
+    assert answers["R3"] == (expected, expected)
