@@ -80,13 +80,20 @@ _ENTRY_PROBES: Final = (
     ("tail", "tail_hash", None),
     ("typo_name", "name_key_hash", f"{_PERSON} AND typo_head_hash IS NOT NULL"),
     ("no_id_core", "name_core_hash", f"{_PERSON} AND {NO_USABLE_ID}"),
+    (
+        "partial_core",
+        "name_core_hash",
+        f"{_PERSON} AND id_kind = 'masked_resident_id' AND {NO_USABLE_ID}",
+    ),
     ("prefix", "prefix_hash", None),
     ("prefix_no_id", "prefix_hash", NO_USABLE_ID),
 )
 """For each tier, the key of a changed entry that a record must share to pair with it (the
 record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
 entries, the typo blocks of typo'd entry IDs, name keys of entries with a full-length
-person ID (against records whose ID may be typo'd), name cores of persons without an ID,
+person ID (against records whose ID may be typo'd), name cores of persons without an ID
+(against records without one, and, for a number masked in another pattern than the
+publication's, against records with a full person ID),
 company-core prefixes (of all company entries against records without an ID, and of those
 without an ID against every company record)."""
 
@@ -156,6 +163,8 @@ _PROBES: Final = (
     ("tail", "typo_tail_hash", None, NEAR),
     ("typo_name", "name_key_hash", _RECORD_TYPO, NEAR),
     ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID}", NEAR),
+    ("partial_core", "name_core_hash",
+     f"subject_type = 'person' AND id_kind IN {FULL_PERSON_KINDS_SQL}", NEAR),
     ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID}", NEAR),
     ("prefix_no_id", _CORE_PREFIX_HASH, "subject_type = 'entity'", NEAR),
     ("registry_id", "id_norm_hash", None, CHANGED),

@@ -411,6 +411,45 @@ def test_an_older_store_without_screen_load_id_rescreens_every_change(tmp_path: 
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
 
 
+def test_since_last_finds_a_new_entry_masked_in_another_pattern(tmp_path: Path) -> None:
+    """A debtor listed since the last run with the number masked in another pattern than the
+    publication's (``3701**********1234``): the records with a full ID showing the same
+    visible characters and the same name are screened, and flagged for review as a full
+    run flags them."""
+    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    records = pl.read_csv(files["records"], infer_schema=False)
+    person = records.filter(
+        (pl.col("subject_type") == "person") & pl.col("subject_id").str.contains(r"^\d{17}[\dX]$")
+    ).row(0, named=True)
+    number = person["subject_id"]
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    newcomer = listed.head(1).with_columns(
+        pl.lit("(2025)鲁0102执99号").alias("案号"),
+        pl.lit(person["subject_name"]).alias("被执行人姓名/名称"),
+        pl.lit(None, pl.String).alias("年龄"),
+        pl.lit(number[:4] + "*" * 10 + number[-4:]).alias("身份证号码/组织机构代码"),
+        pl.lit("2000年01月01日").alias("立案时间"),
+        pl.lit("2000年01月02日").alias("发布时间"),
+    )
+    later = tmp_path / "list_later.csv"
+    newcomer.write_csv(later)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "m.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+        full = run_batch(store, pack)
+    expected = full.flags.filter(pl.col("case_no") == "(2025)鲁0102执99号")
+    assert set(expected["evidence"]) == {"person_name_equal_partial_mask_compatible"}
+    assert person["record_id"] in set(expected["record_id"])
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
 def test_opening_an_older_store_drops_its_retired_record_keys(tmp_path: Path) -> None:
     """Stores keyed every record a second time in ``record_keys`` for since-last runs; the
     runs now probe the records' own key hashes, so a writer's open drops the table."""
