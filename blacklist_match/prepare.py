@@ -94,13 +94,17 @@ def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
 
     The debtor type comes from the identifier kind, else from the fields the publication
     fills only for one type (legal representative: entity; sex or age: person), else from
-    the name's ending. ``entry_id`` is stable across loads: case key and debtor identity.
+    the name's ending. The same fields and name are the hint the identifier is read with: a
+    15-digit number that is both a valid old resident ID and a valid registration number
+    (``370102000123454``) is a registration number for ``…股份有限公司``. ``entry_id`` is
+    stable across loads: case key and debtor identity.
     """
     hint = (
         pl.when(pl.col(S.LEGAL_REP).is_not_null())
         .then(pl.lit(ENTITY))
         .when(pl.col(S.GENDER).is_not_null() | pl.col(S.AGE).is_not_null())
         .then(pl.lit(PERSON))
+        .otherwise(_type_from_name(pl.col(S.NAME)))
     )
     keyed = _with_ids(entries, S.ID_NUMBER, hint).with_columns(
         pl.coalesce(
@@ -126,8 +130,10 @@ def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def key_records(records: pl.LazyFrame) -> pl.LazyFrame:
-    """Add identity keys to agency records and fill an empty ``subject_type`` from the ID."""
-    keyed = _with_ids(records, S.SUBJECT_ID, pl.col(S.SUBJECT_TYPE))
+    """Add identity keys to agency records and fill an empty ``subject_type`` from the ID
+    (read with the given type, else the name's ending, as its hint)."""
+    hint = pl.coalesce(pl.col(S.SUBJECT_TYPE), _type_from_name(pl.col(S.SUBJECT_NAME)))
+    keyed = _with_ids(records, S.SUBJECT_ID, hint)
     keyed = keyed.with_columns(
         pl.coalesce(
             S.SUBJECT_TYPE,

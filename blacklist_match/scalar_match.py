@@ -73,9 +73,9 @@ def subject_keys(subject_id: str | None, name: str | None, subject_type: str | N
     """Classify ``subject_id`` and key ``name``: the scalar twin of the batch keying."""
     from blacklist_match.ids import classify, crosswalk_key, mask_key
     from blacklist_match.names import company_key, person_key, person_key_nodot
-    from blacklist_match.subject import infer_subject_type
+    from blacklist_match.subject import infer_subject_type, type_from_name
 
-    found = classify(subject_id, subject_type)
+    found = classify(subject_id, subject_type or type_from_name(name))
     kind = found.kind.value
     resolved = infer_subject_type(subject_type, kind, name)
     if resolved == "entity":
@@ -341,6 +341,11 @@ def _partial_masks(k: Keys, lookup: Lookup) -> list[Candidate]:
     return found
 
 
+def _registration_number_only(id_kind: str | None, org_code_key: str | None) -> bool:
+    """``fuzzy.REGISTRATION_NUMBER_ONLY``: the only usable number is a registration number."""
+    return id_kind == "reg_no" and org_code_key is None
+
+
 def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
     if k.name_core is None:
         return []
@@ -372,7 +377,13 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         if other is None or other[:CORE_PREFIX] != core[:CORE_PREFIX]:
             continue
         entry_has_id = entry.id_norm is not None or entry.id_alt_norm is not None
-        if k.has_usable_id and entry_has_id:
+        not_comparable = (  # a registration number against an organisation code or USCC
+            _registration_number_only(k.id_kind, k.org_code_key) and entry.org_code_key is not None
+        ) or (
+            k.org_code_key is not None
+            and _registration_number_only(entry.id_kind, entry.org_code_key)
+        )
+        if k.has_usable_id and entry_has_id and not not_comparable:
             continue
         if abs(len(core) - len(other)) > gap * (len(core) + len(other)):
             continue
@@ -383,10 +394,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
         ratio = fuzz.ratio(core, other)
         if ratio >= scores.COMPANY_RATIO_THRESHOLD:
             evidence = (
-                "company_core_name_equal_no_id"
-                if ratio >= 100
-                else "company_core_name_similar_no_id"
-            )
+                "company_core_name_equal_" if ratio >= 100 else "company_core_name_similar_"
+            ) + ("ids_not_comparable" if k.has_usable_id and entry_has_id else "no_id")
             found.append(
                 Candidate(
                     entry,

@@ -33,7 +33,9 @@ from blacklist_match.match.fuzzy import (
     _PERSON18,
     _TYPO_KEYS,
     NO_USABLE_ID,
+    ORGANISATION_KEYED,
     PERSON_NUMBER_WITH_PROBLEM,
+    REGISTRATION_NUMBER_ONLY,
 )
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.store_schema import UNSCREENED_ENTRY_COLUMNS, key_hash_expr
@@ -87,6 +89,8 @@ _ENTRY_PROBES: Final = (
     ),
     ("prefix", "prefix_hash", None),
     ("prefix_no_id", "prefix_hash", NO_USABLE_ID),
+    ("prefix_reg_only", "prefix_hash", REGISTRATION_NUMBER_ONLY),
+    ("prefix_org_keyed", "prefix_hash", ORGANISATION_KEYED),
 )
 """For each tier, the key of a changed entry that a record must share to pair with it (the
 record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
@@ -94,8 +98,9 @@ entries, the typo blocks of typo'd entry IDs, name keys of entries with a full-l
 person ID (against records whose ID may be typo'd), name cores of persons without an ID
 (against records without one, and, for a number masked in another pattern than the
 publication's, against records with a full person ID),
-company-core prefixes (of all company entries against records without an ID, and of those
-without an ID against every company record)."""
+company-core prefixes (of all company entries against records without an ID, of those
+without an ID against every company record, and of those with only a registration number
+against records with an organisation code or USCC, and the other way round)."""
 
 _ENTRY_KEYS: Final = ", ".join(
     f"{{'probe': '{probe}', 'k': "
@@ -167,6 +172,10 @@ _PROBES: Final = (
      f"subject_type = 'person' AND id_kind IN {FULL_PERSON_KINDS_SQL}", NEAR),
     ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID}", NEAR),
     ("prefix_no_id", _CORE_PREFIX_HASH, "subject_type = 'entity'", NEAR),
+    ("prefix_reg_only", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {ORGANISATION_KEYED}",
+     NEAR),
+    ("prefix_org_keyed", _CORE_PREFIX_HASH,
+     f"subject_type = 'entity' AND {REGISTRATION_NUMBER_ONLY}", NEAR),
     ("registry_id", "id_norm_hash", None, CHANGED),
     ("registry_id", "id_alt_norm_hash", None, CHANGED),
     ("registry_org", "org_code_key_hash", None, CHANGED),

@@ -14,7 +14,7 @@ from conftest import LIST_HEADER, write_records
 
 from blacklist_match import schema as S
 from blacklist_match.batch import find_candidates_schema, record_batch_run, run_batch
-from blacklist_match.ids import resident_id
+from blacklist_match.ids import reg_no, resident_id
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.rules import RulePack, apply_rules
@@ -448,6 +448,49 @@ def test_since_last_finds_a_new_entry_masked_in_another_pattern(tmp_path: Path) 
     assert set(expected["evidence"]) == {"person_name_equal_partial_mask_compatible"}
     assert person["record_id"] in set(expected["record_id"])
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
+def test_since_last_finds_a_new_entry_with_only_a_registration_number(tmp_path: Path) -> None:
+    """A company listed since the last run under its old registration number: the records
+    of a company with the same name and a USCC (numbers that cannot be compared) are
+    screened, and flagged for review as a full run flags them."""
+    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    records = pl.read_csv(files["records"], infer_schema=False)
+    company = records.filter(
+        (pl.col("subject_type") == "entity") & (pl.col("subject_id").str.len_chars() == 18)
+    ).row(0, named=True)
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    newcomer = listed.head(1).with_columns(
+        pl.lit("(2025)鲁0102执98号").alias("案号"),
+        pl.lit(company["subject_name"]).alias("被执行人姓名/名称"),
+        pl.lit(None, pl.String).alias("性别"),  # a company: no sex, no age, no representative
+        pl.lit(None, pl.String).alias("年龄"),
+        pl.lit(None, pl.String).alias("法定代表人或者负责人姓名"),
+        pl.lit(reg_no_with_check("37010200012345")).alias("身份证号码/组织机构代码"),
+        pl.lit("2000年01月01日").alias("立案时间"),
+        pl.lit("2000年01月02日").alias("发布时间"),
+    )
+    later = tmp_path / "list_later.csv"
+    newcomer.write_csv(later)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "g.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+        full = run_batch(store, pack)
+    expected = full.flags.filter(pl.col("case_no") == "(2025)鲁0102执98号")
+    assert set(expected["evidence"]) == {"company_core_name_equal_ids_not_comparable"}
+    assert company["record_id"] in set(expected["record_id"])
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
+def reg_no_with_check(body: str) -> str:
+    return body + reg_no.calc_check_digit(body)
 
 
 def test_opening_an_older_store_drops_its_retired_record_keys(tmp_path: Path) -> None:

@@ -162,3 +162,57 @@ def test_a_listed_branch_does_not_flag_its_head_office_by_a_close_name(tmp_path:
     assert answers["R2"] == (set(), set())
     expected = {("(2019)鲁0102执21号", "name_only")}
     assert answers["R3"] == (expected, expected)
+
+
+# --- a registration number against a USCC -----------------------------------------------
+
+
+@pytest.mark.parametrize("representative", ["周六", ""])
+def test_a_registration_number_against_a_uscc_pairs_by_name_for_review(
+    tmp_path: Path, representative: str
+) -> None:
+    """An old entry shows the company's 15-digit registration number (注册号); the agency holds
+    its USCC. The numbers cannot be compared, so the name decides, for review only; two
+    registration numbers, or two organisation codes, that differ still rule a pair out.
+    The number is also a valid old 15-digit resident ID: with no legal representative
+    published, the company name says which it is."""
+    listed_reg = reg_number("37010200012345")
+    assert classify(listed_reg)[0] == "resident_id"  # read alone, it is a person's old ID
+    name = "济南鲁信精密机械有限公司"
+    screener = screener_for(
+        tmp_path,
+        [
+            ("(2016)鲁0102执31号", name, "", "", listed_reg, representative),
+            ("(2016)鲁0102执32号", "济南华泰商贸有限公司", "", "", org("66612345"), "吴七"),
+        ],
+    )
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "entity", name, uscc_of("91", "370102", org("55512345"))),
+            ("R2", "entity", name, org("55512345")),
+            ("R3", "entity", name, reg_number("37010200054321")),  # another registration number
+            ("R4", "entity", name, listed_reg),
+            ("R5", "entity", "济南华泰商贸有限公司", reg_number("37010200099999")),
+            ("R6", "entity", "济南华泰商贸有限公司", org("77712345")),  # another organisation code
+        ],
+    )
+    review = {("(2016)鲁0102执31号", "name_only")}
+    assert answers["R1"] == (review, review)
+    assert answers["R2"] == (review, review)
+    assert answers["R3"] == (set(), set())
+    assert answers["R4"] == ({("(2016)鲁0102执31号", "exact_id")},) * 2
+    assert answers["R5"] == ({("(2016)鲁0102执32号", "name_only")},) * 2
+    assert answers["R6"] == (set(), set())
+    flags = screener.screen(
+        pl.DataFrame(
+            {
+                "record_id": ["R1"], "agency": ["a"], "record_type": ["consumption"],
+                "sub_type": ["flight"], "subject_type": ["entity"], "subject_name": [name],
+                "subject_id": [uscc_of("91", "370102", org("55512345"))],
+                "event_date": [date(2020, 1, 1)], "amount": [1000.0],
+            }
+        )
+    )  # fmt: skip
+    assert set(flags["evidence"]) == {"company_core_name_equal_ids_not_comparable"}
+    assert set(flags["action"]) == {"review"}

@@ -50,6 +50,14 @@ EVIDENCE_ZH: Final = {
     "company_core_name_similar_no_id": (
         "单位名称（去除组织形式和地名后）与名单所列名称相似，一方无可用单位代码（需人工核实）"
     ),
+    "company_core_name_equal_ids_not_comparable": (
+        "单位名称（去除组织形式和地名后）与名单所列名称一致，一方仅有注册号、另一方为组织机构代码"
+        "或统一社会信用代码，无法比对（需人工核实）"
+    ),
+    "company_core_name_similar_ids_not_comparable": (
+        "单位名称（去除组织形式和地名后）与名单所列名称相似，一方仅有注册号、另一方为组织机构代码"
+        "或统一社会信用代码，无法比对（需人工核实）"
+    ),
 }
 
 ROLE_ZH: Final = {

@@ -209,26 +209,67 @@ hidden), so the pair is review only; visible characters that differ rule it out.
 _MAX_LENGTH_GAP: Final = (100 - COMPANY_RATIO_THRESHOLD) / 100
 """Indel distance >= length gap, so a ratio above the threshold bounds the gap: a free filter."""
 
-_CORES: Final = """
+
+def _registration_number_only(alias: str = "") -> str:
+    """SQL: the company's only usable number is a registration number (注册号), which no
+    organisation code or USCC can be compared with."""
+    prefix = f"{alias}." if alias else ""
+    return f"({prefix}id_kind = 'reg_no' AND {prefix}org_code_key_hash IS NULL)"
+
+
+def _organisation_keyed(alias: str = "") -> str:
+    """SQL: the company has an organisation code key (its own, or read from its USCC)."""
+    prefix = f"{alias}." if alias else ""
+    return f"({prefix}org_code_key_hash IS NOT NULL)"
+
+
+REGISTRATION_NUMBER_ONLY: Final = _registration_number_only()
+ORGANISATION_KEYED: Final = _organisation_keyed()
+
+
+def no_comparable_company_id(record: str, entry: str) -> str:
+    """SQL: a company record and a listed company with no numbers to compare: one of them
+    has no usable number, or one has only a registration number and the other an
+    organisation code or USCC (old list entries carry the registration number; agencies
+    now hold the USCC, and only the registry can link the two)."""
+    return (
+        f"({_no_usable_id(record)} OR {_no_usable_id(entry)}"
+        f" OR ({_registration_number_only(record)} AND {_organisation_keyed(entry)})"
+        f" OR ({_organisation_keyed(record)} AND {_registration_number_only(entry)}))"
+    )
+
+
+_CORES: Final = f"""
     SELECT name_core_hash AS core_key, any_value(name_core) AS core,
-           bool_or({no_id}) AS no_id
-    FROM {table} WHERE {type_column} = 'entity' AND name_core_hash IS NOT NULL{extra}
+           bool_or({NO_USABLE_ID}) AS no_id, bool_or({REGISTRATION_NUMBER_ONLY}) AS reg_only,
+           bool_or({ORGANISATION_KEYED}) AS org_keyed
+    FROM {{table}} WHERE {{type_column}} = 'entity' AND name_core_hash IS NOT NULL{{extra}}
     GROUP BY name_core_hash"""
 
-ENTRY_CORES: Final = _CORES.format(
-    table="entries", type_column="debtor_type", no_id=NO_USABLE_ID, extra=""
-)
-"""Every distinct listed company core, and whether some entry with it has no usable ID."""
+
+def _listed_core_prefixes(condition: str) -> str:
+    return f"""SELECT left(name_core, {CORE_PREFIX}) FROM entries
+          WHERE debtor_type = 'entity' AND {condition}"""
+
+
+ENTRY_CORES: Final = _CORES.format(table="entries", type_column="debtor_type", extra="")
+"""Every distinct listed company core, and whether some entry with it has no usable ID,
+only a registration number, or an organisation code key."""
 
 RECORD_CORES: Final = _CORES.format(
-    table="records", type_column="subject_type", no_id=NO_USABLE_ID,
+    table="records", type_column="subject_type",
     extra=f"""
-      AND ({NO_USABLE_ID} OR left(name_core, {CORE_PREFIX}) IN (
-          SELECT left(name_core, {CORE_PREFIX}) FROM entries
-          WHERE debtor_type = 'entity' AND {NO_USABLE_ID}))""",
+      AND ({NO_USABLE_ID}
+           OR left(name_core, {CORE_PREFIX}) IN ({_listed_core_prefixes(NO_USABLE_ID)})
+           OR ({REGISTRATION_NUMBER_ONLY}
+               AND left(name_core, {CORE_PREFIX}) IN ({_listed_core_prefixes(ORGANISATION_KEYED)}))
+           OR ({ORGANISATION_KEYED} AND left(name_core, {CORE_PREFIX}) IN (
+                  {_listed_core_prefixes(REGISTRATION_NUMBER_ONLY)})))""",
 )  # fmt: skip
 """The distinct record company cores that can pair: those of records without a usable ID,
-and those sharing a block with a listed company without one."""
+those sharing a block with a listed company without one, and those whose number cannot be
+compared with the number of a listed company in their block (registration number against
+organisation code or USCC)."""
 
 RECORD_CORES_RELATION: Final = "match_record_cores"
 ENTRY_CORES_RELATION: Final = "match_entry_cores"
@@ -236,7 +277,7 @@ ENTRY_CORES_RELATION: Final = "match_entry_cores"
 _CORE_PAIRS: Final = f"""
 FROM {RECORD_CORES_RELATION} r JOIN {ENTRY_CORES_RELATION} e
   ON left(r.core, {CORE_PREFIX}) = left(e.core, {CORE_PREFIX})
-WHERE (r.no_id OR e.no_id)
+WHERE (r.no_id OR e.no_id OR (r.reg_only AND e.org_keyed) OR (r.org_keyed AND e.reg_only))
   AND abs(length(r.core) - length(e.core))
       <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))
   AND regexp_matches(r.core, '{BRANCH_CORE_RE}') = regexp_matches(e.core, '{BRANCH_CORE_RE}')"""
@@ -265,17 +306,19 @@ SELECT r.core_key AS r_key, e.core_key AS e_key, r.position AS r_position,
 NAME_ONLY_COMPANY: Final = f"""
 SELECT r.rid AS record_rid, e.rid AS entry_rid, 'name_only' AS tier, s.score,
        'debtor' AS link, 'debtor' AS via,
-       CASE WHEN s.ratio >= 100 THEN 'company_core_name_equal_no_id'
-            ELSE 'company_core_name_similar_no_id' END AS evidence,
+       CASE WHEN s.ratio >= 100 THEN 'company_core_name_equal_' ELSE 'company_core_name_similar_'
+       END || CASE WHEN {_no_usable_id("r")} OR {_no_usable_id("e")} THEN 'no_id'
+                   ELSE 'ids_not_comparable' END AS evidence,
        CAST(NULL AS VARCHAR) AS record_key
 FROM {COMPANY_PAIRS_RELATION} s
 JOIN records r ON r.name_core_hash = s.r_key
 JOIN entries e ON e.name_core_hash = s.e_key
 WHERE r.subject_type = 'entity' AND e.debtor_type = 'entity' AND e.name_core = s.e_core
-  AND ({_no_usable_id("r")} OR {_no_usable_id("e")})
+  AND {no_comparable_company_id("r", "e")}
 """
-"""Scored core pairs back to every record and entry with those cores, at least one side of
-each pair without a usable ID. The record's core text is checked in ``candidates_sql``."""
+"""Scored core pairs back to every record and entry with those cores, where the pair has
+no numbers to compare (:func:`no_comparable_company_id`). The record's core text is checked
+in ``candidates_sql``."""
 
 
 def _ratios(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
