@@ -281,10 +281,10 @@ WHERE (r.no_id OR e.no_id OR (r.reg_only AND e.org_keyed) OR (r.org_keyed AND e.
   AND abs(length(r.core) - length(e.core))
       <= {_MAX_LENGTH_GAP} * (length(r.core) + length(e.core))
   AND (regexp_matches(r.core, '{BRANCH_CORE_RE}')) = (regexp_matches(e.core, '{BRANCH_CORE_RE}'))"""
-# (the parentheses survive sqlglot: Spark cannot parse ``a RLIKE x = b RLIKE y``)
 """Blocked pairs of distinct cores. A branch (core ending ``分公司``, ``支行``...) never pairs
 with a name that is not a branch: a branch is a separate debtor from its head office
-(DOMAIN.md section 6), however close the names."""
+(DOMAIN.md section 6), however close the names. (The two tests are in parentheses, which
+sqlglot keeps: Spark cannot parse ``a RLIKE x = b RLIKE y``.)"""
 
 _COMPANY_BLOCKS: Final = f"""
 WITH {RECORD_CORES_RELATION} AS ({RECORD_CORES}),
