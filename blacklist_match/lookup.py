@@ -79,6 +79,10 @@ ENTRY_FIELDS: Final = Entry._fields
 OFFICER_FIELDS: Final = Officer._fields
 
 
+def _partially_masked(entry: Entry) -> bool:
+    return entry.id_kind == MASKED_KIND and entry.id_norm is None and entry.id_alt_norm is None
+
+
 class Lookup(Protocol):
     """What the spot check asks of a source of entries and registry links."""
 
@@ -108,6 +112,12 @@ class Lookup(Protocol):
 
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         """Entries of natural-person debtors whose dot-free name key is ``name_core``."""
+        ...
+
+    def partially_masked_persons(self, name_core: str) -> list[Entry]:
+        """Of :meth:`persons_by_name_core`, those whose number is a mask without a usable
+        reading (masked in another pattern than the publication's): few, so an index of
+        their own spares a check walking every namesake."""
         ...
 
     def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
@@ -143,6 +153,7 @@ class MemoryIndex:
         self._persons_by_name_key: dict[str, list[Entry]] = defaultdict(list)
         self._persons_by_name_core: dict[str, list[Entry]] = defaultdict(list)
         self._entities_by_prefix: dict[str, list[Entry]] = defaultdict(list)
+        self._partially_masked: dict[str, list[Entry]] = defaultdict(list)
         for row in _rows(entries, ENTRY_FIELDS):
             entry = Entry(*row)
             if entry.debtor_type == "person":
@@ -150,6 +161,8 @@ class MemoryIndex:
                     self._persons_by_name_key[entry.name_key].append(entry)
                 if entry.name_core:
                     self._persons_by_name_core[entry.name_core].append(entry)
+                    if _partially_masked(entry):
+                        self._partially_masked[entry.name_core].append(entry)
             elif entry.name_core:
                 self._entities_by_prefix[entry.name_core[:CORE_PREFIX]].append(entry)
             if entry.id_kind == "masked_resident_id":
@@ -192,6 +205,9 @@ class MemoryIndex:
 
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         return list(self._persons_by_name_core.get(name_core, ()))
+
+    def partially_masked_persons(self, name_core: str) -> list[Entry]:
+        return list(self._partially_masked.get(name_core, ()))
 
     def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
         return list(self._entities_by_prefix.get(prefix, ()))
@@ -330,6 +346,9 @@ class StoreLookup:
 
     def persons_by_name_core(self, name_core: str) -> list[Entry]:
         return [e for e in self._entries("name_core", name_core) if e.debtor_type == "person"]
+
+    def partially_masked_persons(self, name_core: str) -> list[Entry]:
+        return [e for e in self.persons_by_name_core(name_core) if _partially_masked(e)]
 
     def entities_by_core_prefix(self, prefix: str) -> list[Entry]:
         rows = self.con.execute(

@@ -321,9 +321,7 @@ def _partial_masks(k: Keys, lookup: Lookup) -> list[Candidate]:
     if k.id_kind not in FULL_PERSON_KINDS or number is None or len(number) != 18:
         return []
     found = []
-    for entry in lookup.persons_by_name_core(k.name_core or ""):
-        if entry.id_kind != "masked_resident_id" or entry.id_norm or entry.id_alt_norm:
-            continue
+    for entry in lookup.partially_masked_persons(k.name_core or ""):
         parts = partial_mask(entry.id_number)
         if parts is None or not (number.startswith(parts[0]) and number.endswith(parts[1])):
             continue

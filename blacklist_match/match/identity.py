@@ -29,6 +29,10 @@ from blacklist_match.match.fuzzy import (
     FUZZY_ID_NAME,
     NAME_ONLY_COMPANY,
     NAME_ONLY_PERSON,
+    NAME_ONLY_PERSON_NO_ID,
+    PARTIAL_MASKS,
+    PARTIAL_MASKS_RELATION,
+    name_only_partial_masks,
     score_company_names,
     stage_typo_relations,
 )
@@ -252,10 +256,13 @@ def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -
     # One statement per tier: each plan is then made knowing its inputs' real sizes (in one
     # union the planner misjudged the small staged relations and the whole took twice the
     # sum of its parts); the pairs are few, so holding them in Arrow costs nothing.
-    tier_pairs = pl.concat(
-        [query_frame(con, query) for query in (*TIER_QUERIES.values(), NAME_ONLY_COMPANY)],
-        how="vertical_relaxed",
-    )
+    try:
+        tier_pairs = pl.concat(
+            [query_frame(con, query) for query in _staged_tier_queries(con)],
+            how="vertical_relaxed",
+        )
+    finally:
+        con.unregister(PARTIAL_MASKS_RELATION)
     con.register(TIER_PAIRS_RELATION, strongest_pairs(tier_pairs).to_arrow())
     try:
         with _joins_in_written_order(con):
@@ -267,6 +274,21 @@ def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -
     finally:
         con.unregister(TIER_PAIRS_RELATION)
     return candidates.sort("record_id", "entry_id", "listed_from", "via")
+
+
+def _staged_tier_queries(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """:data:`TIER_QUERIES` and ``NAME_ONLY_COMPANY``, the persons' partial masks read from
+    a staged relation (registered here as :data:`PARTIAL_MASKS_RELATION`; the caller
+    unregisters it): the entries masked in another pattern are few or none, and joined as a
+    subquery the planner misjudged them and built its hash table on the records (0.7 CPU-s
+    at 10M records for no pair)."""
+    partial_masks = query_frame(con, PARTIAL_MASKS)
+    con.register(PARTIAL_MASKS_RELATION, partial_masks.to_arrow())
+    queries = [NAME_ONLY_PERSON_NO_ID if tier == S.Tier.NAME_ONLY else query
+               for tier, query in TIER_QUERIES.items()]  # fmt: skip
+    if partial_masks.height:
+        queries.append(name_only_partial_masks(PARTIAL_MASKS_RELATION))
+    return [*queries, NAME_ONLY_COMPANY]
 
 
 @contextlib.contextmanager
