@@ -80,7 +80,8 @@ _ENTRY_PROBES: Final = (
     ("mask", "mask_key_hash", f"{_PERSON} AND id_kind = 'masked_resident_id'"),
     ("head", "head_hash", None),
     ("tail", "tail_hash", None),
-    ("typo_name", "name_key_hash", f"{_PERSON} AND typo_head_hash IS NOT NULL"),
+    ("typed_head", "typo_head_hash", None),
+    ("typed_tail", "typo_tail_hash", None),
     ("no_id_core", "name_core_hash", f"{_PERSON} AND {NO_USABLE_ID}"),
     (
         "partial_core",
@@ -94,10 +95,10 @@ _ENTRY_PROBES: Final = (
 )
 """For each tier, the key of a changed entry that a record must share to pair with it (the
 record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
-entries, the typo blocks of typo'd entry IDs, name keys of entries with a full-length
-person ID (against records whose ID may be typo'd), name cores of persons without an ID
-(against records without one, and, for a number masked in another pattern than the
-publication's, against records with a full person ID),
+entries, the typo blocks of typo'd entry IDs, the blocks of entries with a full-length
+person ID (against the typed blocks of records whose ID may be typo'd), name cores of
+persons without an ID (against records without one, and, for a number masked in another
+pattern than the publication's, against records with a full person ID),
 company-core prefixes (of all company entries against records without an ID, of those
 without an ID against every company record, and of those with only a registration number
 against records with an organisation code or USCC, and the other way round)."""
@@ -153,9 +154,6 @@ SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
 WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
 """masked_id_name: the mask and the name key or core equal (the tier's two joins)."""
 
-_RECORD_TYPO: Final = f"subject_type = 'person' AND {PERSON_NUMBER_WITH_PROBLEM}"
-"""A record whose number may be a typo: the rows the ``fuzzy_id_name`` tier stages."""
-
 _CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
 _PROBES: Final = (
@@ -166,7 +164,8 @@ _PROBES: Final = (
     ("mask", _MASKED_SEMI_JOIN, None, NEAR),
     ("head", "typo_head_hash", None, NEAR),
     ("tail", "typo_tail_hash", None, NEAR),
-    ("typo_name", "name_key_hash", _RECORD_TYPO, NEAR),
+    ("typed_head", "typed_head_hash", None, NEAR),
+    ("typed_tail", "typed_tail_hash", None, NEAR),
     ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID}", NEAR),
     ("partial_core", "name_core_hash",
      f"subject_type = 'person' AND id_kind IN {FULL_PERSON_KINDS_SQL}", NEAR),

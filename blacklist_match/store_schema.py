@@ -41,12 +41,55 @@ _COMMON_KEYS: Final = {
     "typo_tail_hash": TYPO_TAIL_KEY,
 }  # fmt: skip
 
-_MATCH_KEYS: Final = (
-    "".join(f"{column} BIGINT, " for column in _COMMON_KEYS)
-    + "rid BIGINT NOT NULL DEFAULT nextval('row_ids'),"
+CLEAN_ID_SQL: Final = (
+    "upper(translate(regexp_replace({col}, '[\\s\\-\u3000]', '', 'g'), "
+    "'０１２３４５６７８９Ｘｘ', '0123456789XX'))"
 )
-"""The matching columns of ``list_entries`` and ``records``: the key hashes (computed on
-load, :data:`KEY_HASHES`) and the integer row id the tiers carry."""
+"""SQL: a number as typed, without spaces or hyphens, full-width digits and ``x`` folded
+(``{col}``: the column)."""
+
+PERSON18_SQL: Final = "'^[0-9]{17}[0-9X]$'"
+"""The shape of an 18-character person number (a regex literal for ``regexp_matches``)."""
+
+_TYPED: Final = CLEAN_ID_SQL.format(col="{t}subject_id")
+_POSSIBLE_TYPO: Final = (
+    "{t}subject_type = 'person' AND {t}id_problem IS NOT NULL AND {t}id_kind IN "
+    "('resident_id', 'residence_permit', 'foreign_pr', 'uscc') AND {t}id_norm IS NULL "
+    "AND {t}id_alt_norm IS NULL AND {t}name_key IS NOT NULL AND regexp_matches("
+    + _TYPED
+    + ", "
+    + PERSON18_SQL.replace("{", "{{").replace("}", "}}")
+    + ")"
+)
+"""A person record whose number is 18 characters with a person's shape but no valid reading:
+where a typo can hide (the ``fuzzy_id_name`` tier's record side)."""
+
+TYPED_HEAD_KEY: Final = (
+    "CASE WHEN " + _POSSIBLE_TYPO + " THEN {t}name_key || '|' || left(" + _TYPED + ", 6) END"
+)
+TYPED_TAIL_KEY: Final = (
+    "CASE WHEN " + _POSSIBLE_TYPO + " THEN {t}name_key || '|' || right(" + _TYPED + ", 4) END"
+)
+"""The typo blocks of a record's possibly mistyped number, as typed (:data:`TYPO_HEAD_KEY`
+for the number that failed its check): stored, so the tier and a since-last run find the
+few such records by a mostly empty integer column instead of reading every record's
+problem, kind and name."""
+
+_RECORD_KEYS: Final = {
+    **_COMMON_KEYS,
+    "typed_head_hash": TYPED_HEAD_KEY,
+    "typed_tail_hash": TYPED_TAIL_KEY,
+}
+
+
+def _match_keys(keys: dict[str, str]) -> str:
+    """The matching columns of a table: the key hashes (computed on load,
+    :data:`KEY_HASHES`) and the integer row id the tiers carry."""
+    return (
+        "".join(f"{column} BIGINT, " for column in keys)
+        + "rid BIGINT NOT NULL DEFAULT nextval('row_ids'),"
+    )
+
 
 RUNS_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -122,7 +165,7 @@ DDL: Final = (
         name_key VARCHAR,
         name_core VARCHAR,
         debtor_type VARCHAR NOT NULL,
-        {_MATCH_KEYS}
+        {_match_keys(_COMMON_KEYS)}
         row_hash VARCHAR NOT NULL,
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
@@ -194,7 +237,7 @@ DDL: Final = (
         mask_key VARCHAR,
         name_key VARCHAR,
         name_core VARCHAR,
-        {_MATCH_KEYS}
+        {_match_keys(_RECORD_KEYS)}
         row_hash VARCHAR NOT NULL,
         load_id BIGINT NOT NULL,
         changed_at TIMESTAMP NOT NULL
@@ -296,7 +339,7 @@ OFFICER_COLUMNS: Final = (
 
 KEY_HASHES: Final[dict[str, dict[str, str]]] = {
     "list_entries": _COMMON_KEYS,
-    "records": _COMMON_KEYS,
+    "records": _RECORD_KEYS,
     "officers": {f"{c}_hash": "{t}" + c for c in (
         "entity_id_norm", "entity_org_code_key", "person_id_norm", "person_mask_key",
         "person_name_key",

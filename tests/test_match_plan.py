@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import ingest_scenario
@@ -157,3 +158,39 @@ def test_a_changed_hash_function_recomputes_every_key_hash(store: Store) -> None
     store.close()
     with Store.open(path) as reopened:
         assert find_candidates(reopened.con).equals(expected)
+
+
+_TYPED_FROM_TEXT = """
+SELECT rid AS record_rid, raw,
+       (hash(name_key || '|' || left(raw, 6)) >> 1)::BIGINT AS head_hash,
+       (hash(name_key || '|' || right(raw, 4)) >> 1)::BIGINT AS tail_hash
+FROM (SELECT rid, name_key,
+             upper(translate(regexp_replace(subject_id, '[\\s\\-\u3000]', '', 'g'),
+                             '０１２３４５６７８９Ｘｘ', '0123456789XX')) AS raw
+      FROM records
+      WHERE subject_type = 'person' AND id_problem IS NOT NULL AND id_norm IS NULL
+        AND id_alt_norm IS NULL AND name_key IS NOT NULL
+        AND id_kind IN ('resident_id', 'residence_permit', 'foreign_pr', 'uscc'))
+WHERE regexp_matches(raw, '^[0-9]{17}[0-9X]$')
+"""
+
+
+def test_records_keep_the_typo_blocks_of_their_number_as_typed(store: Store) -> None:
+    """The ``fuzzy_id_name`` tier reads a record's typo blocks from the load
+    (``typed_head_hash``, ``typed_tail_hash``): they equal the blocks computed from the
+    number's text, also after an older store without them is opened for writing."""
+    from blacklist_match.match.fuzzy import TYPO_RECORDS_RELATION, TYPO_RELATIONS
+
+    def staged(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+        return query_frame(con, TYPO_RELATIONS[TYPO_RECORDS_RELATION]).sort("record_rid")
+
+    expected = query_frame(store.con, _TYPED_FROM_TEXT).sort("record_rid")
+    assert expected.height > 5
+    assert staged(store.con).equals(expected)
+    path = Path(store.con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal")
+                .fetchall()[0][0])  # fmt: skip
+    store.con.execute("ALTER TABLE records DROP COLUMN typed_head_hash")
+    store.con.execute("ALTER TABLE records DROP COLUMN typed_tail_hash")
+    store.close()
+    with Store.open(path) as older:  # a writer's open adds and fills the two columns
+        assert staged(older.con).equals(expected)

@@ -42,7 +42,7 @@ from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match import scores
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL, age_consistent_sql
 from blacklist_match.names import BRANCH_CORE_RE
-from blacklist_match.store_schema import key_hash_expr
+from blacklist_match.store_schema import CLEAN_ID_SQL, PERSON18_SQL, key_hash_expr
 from blacklist_match.util import query_frame
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,8 @@ FUZZY_ID_SCORE: Final = scores.FUZZY_ID
 COMPANY_PAIRS_RELATION: Final = "name_only_company_pairs"
 """The temporary relation holding scored company-name pairs for :data:`NAME_ONLY_COMPANY`."""
 
-_CLEAN_ID: Final = (
-    "upper(translate(regexp_replace({col}, '[\\s\\-\u3000]', '', 'g'), "
-    "'０１２３４５６７８９Ｘｘ', '0123456789XX'))"
-)
-_PERSON18: Final = "'^[0-9]{17}[0-9X]$'"
+_CLEAN_ID: Final = CLEAN_ID_SQL
+_PERSON18: Final = PERSON18_SQL
 
 
 def _no_usable_id(alias: str = "") -> str:
@@ -99,17 +96,20 @@ _TYPO_ROWS: Final = """
         ) WHERE regexp_matches(raw, {person18})"""
 
 TYPO_RELATIONS: Final = {
-    name: _TYPO_ROWS.format(
-        rid=rid, raw=_CLEAN_ID.format(col=id_column), table=table, type_column=type_column,
-        keys=_TYPO_KEYS, problem=PERSON_NUMBER_WITH_PROBLEM, person18=_PERSON18,
-    )
-    for name, rid, id_column, table, type_column in (
-        (TYPO_RECORDS_RELATION, "record_rid", "subject_id", "records", "subject_type"),
-        (TYPO_ENTRIES_RELATION, "entry_rid", "id_number", "entries", "debtor_type"),
-    )
+    TYPO_RECORDS_RELATION: f"""
+        SELECT rid AS record_rid, {_CLEAN_ID.format(col="subject_id")} AS raw,
+               typed_head_hash AS head_hash, typed_tail_hash AS tail_hash
+        FROM records WHERE typed_head_hash IS NOT NULL""",
+    TYPO_ENTRIES_RELATION: _TYPO_ROWS.format(
+        rid="entry_rid", raw=_CLEAN_ID.format(col="id_number"), table="entries",
+        type_column="debtor_type", keys=_TYPO_KEYS, problem=PERSON_NUMBER_WITH_PROBLEM,
+        person18=_PERSON18,
+    ),
 }  # fmt: skip
 """The few rows whose number may be a typo, with their blocks, staged before the tier runs
-(:func:`stage_typo_relations`): a join plan needs to know they are few."""
+(:func:`stage_typo_relations`): a join plan needs to know they are few. Records keep
+theirs from the load (``typed_head_hash``, ``typed_tail_hash``: the same blocks, found by a
+mostly empty integer column); the list's are computed here (a million rows, not tens)."""
 
 FUZZY_ID_NAME: Final = f"""
 WITH rec_to_entry AS (
