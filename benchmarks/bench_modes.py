@@ -7,11 +7,10 @@
 Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]
 [--since-last-only]``. The store is built once and cached under ``benchmarks/.cache/``.
 
-Since-last, two 1% changes (benchmarks/SINCE_LAST.md has the per-step table): 10,000 new
-debtors (they pair with no record) and 10,000 corrected entries (their records are
-screened again). 2 shared cores, load 1.8-3.8: 1M records, full 0.67-0.82 s, since-last
-0.070-0.082 s (9.3-10.0x) and 0.25 s (84 records, 2.6-2.8x); 5M records, full 1.42-1.44 s,
-since-last 0.131 s (11.0x) and 0.482 s (404 records, 2.9x).
+Since-last, three 1% changes (:func:`_list_change`; figures and the per-step table in
+benchmarks/SINCE_LAST.md): 10,000 new debtors, 10,000 status updates (performance only:
+nothing to screen) and 10,000 court corrections (their records are screened again). The
+full run is timed warm, after a first untimed one.
 """
 
 from __future__ import annotations
