@@ -42,11 +42,29 @@ def _type_from_name(name: pl.Expr) -> pl.Expr:
     return pl.when(nfkc(name).str.contains(ENTITY_NAME_PATTERN)).then(pl.lit(ENTITY))
 
 
-def _with_ids(frame: pl.LazyFrame, id_column: str, hint: pl.Expr | None) -> pl.LazyFrame:
+def _with_ids(
+    frame: pl.LazyFrame, id_column: str, hint: pl.Expr | None, name_type: pl.Expr
+) -> pl.LazyFrame:
+    """Classify the identifiers (read with ``hint``); a number with two valid readings, a
+    person's old ID first and a registration number second (``370102000123453``), is read
+    as the registration number where ``hint`` is empty and ``name_type`` says entity (a
+    company's name: ``…有限公司``). The name only chooses between valid readings: a number
+    valid for one type alone keeps that reading whatever the name says."""
     classified = classify_expr(pl.col(id_column), hint)
+    swap = (
+        (hint.is_null() if hint is not None else pl.lit(True))
+        & (name_type == ENTITY)
+        & pl.col(S.ID_KIND).is_in(_PERSON_KINDS)
+        & pl.col(S.ID_ALT_KIND).is_in(_ENTITY_KINDS)
+    ).fill_null(False)
+    readings = (S.ID_KIND, S.ID_NORM, S.ID_ALT_KIND, S.ID_ALT_NORM)
+    swapped = dict(zip(readings, (S.ID_ALT_KIND, S.ID_ALT_NORM, S.ID_KIND, S.ID_NORM), strict=True))
     return (
         frame.with_columns(classified.alias("__id"))
         .unnest("__id")
+        .with_columns(
+            pl.when(swap).then(pl.col(swapped[c])).otherwise(pl.col(c)).alias(c) for c in readings
+        )
         .with_columns(
             crosswalk_key_expr(pl.col(S.ID_KIND), pl.col(S.ID_NORM)).alias(S.ORG_CODE_KEY),
             mask_key_expr(pl.col(S.ID_KIND), pl.col(S.ID_NORM)).alias(S.MASK_KEY),
@@ -94,19 +112,17 @@ def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
 
     The debtor type comes from the identifier kind, else from the fields the publication
     fills only for one type (legal representative: entity; sex or age: person), else from
-    the name's ending. The same fields and name are the hint the identifier is read with: a
-    15-digit number that is both a valid old resident ID and a valid registration number
-    (``370102000123454``) is a registration number for ``…股份有限公司``. ``entry_id`` is
-    stable across loads: case key and debtor identity.
+    the name's ending. The same fields are the hint the identifier is read with, and the
+    name chooses between two valid readings (:func:`_with_ids`). ``entry_id`` is stable
+    across loads: case key and debtor identity.
     """
     hint = (
         pl.when(pl.col(S.LEGAL_REP).is_not_null())
         .then(pl.lit(ENTITY))
         .when(pl.col(S.GENDER).is_not_null() | pl.col(S.AGE).is_not_null())
         .then(pl.lit(PERSON))
-        .otherwise(_type_from_name(pl.col(S.NAME)))
     )
-    keyed = _with_ids(entries, S.ID_NUMBER, hint).with_columns(
+    keyed = _with_ids(entries, S.ID_NUMBER, hint, _type_from_name(pl.col(S.NAME))).with_columns(
         pl.coalesce(
             _type_from_kind(pl.col(S.ID_KIND)),
             hint,
@@ -131,9 +147,10 @@ def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
 
 def key_records(records: pl.LazyFrame) -> pl.LazyFrame:
     """Add identity keys to agency records and fill an empty ``subject_type`` from the ID
-    (read with the given type, else the name's ending, as its hint)."""
-    hint = pl.coalesce(pl.col(S.SUBJECT_TYPE), _type_from_name(pl.col(S.SUBJECT_NAME)))
-    keyed = _with_ids(records, S.SUBJECT_ID, hint)
+    (read with the given type as its hint; the name chooses between two valid readings)."""
+    keyed = _with_ids(
+        records, S.SUBJECT_ID, pl.col(S.SUBJECT_TYPE), _type_from_name(pl.col(S.SUBJECT_NAME))
+    )
     keyed = keyed.with_columns(
         pl.coalesce(
             S.SUBJECT_TYPE,

@@ -16,7 +16,7 @@ from typing import Final
 
 from blacklist_match.lookup import CORE_PREFIX, Entry, Lookup, Officer
 from blacklist_match.match import scores
-from blacklist_match.schema import TIER_RANK
+from blacklist_match.schema import ENTITY_ID_KINDS, PERSON_ID_KINDS, TIER_RANK
 
 FULL_PERSON_KINDS: Final = frozenset({"resident_id", "residence_permit", "foreign_pr"})
 ENTITY_KINDS: Final = frozenset({"uscc", "org_code", "reg_no"})
@@ -75,7 +75,16 @@ def subject_keys(subject_id: str | None, name: str | None, subject_type: str | N
     from blacklist_match.names import company_key, person_key, person_key_nodot
     from blacklist_match.subject import infer_subject_type, type_from_name
 
-    found = classify(subject_id, subject_type or type_from_name(name))
+    found = classify(subject_id, subject_type)
+    if (  # two valid readings, a person's first: a company's name chooses the other
+        subject_type is None
+        and type_from_name(name) == "entity"
+        and found.kind in PERSON_ID_KINDS
+        and found.alt_kind in ENTITY_ID_KINDS
+    ):
+        found = found._replace(
+            kind=found.alt_kind, value=found.alt_value, alt_kind=found.kind, alt_value=found.value
+        )
     kind = found.kind.value
     resolved = infer_subject_type(subject_type, kind, name)
     if resolved == "entity":

@@ -216,3 +216,22 @@ def test_a_registration_number_against_a_uscc_pairs_by_name_for_review(
     )  # fmt: skip
     assert set(flags["evidence"]) == {"company_core_name_equal_ids_not_comparable"}
     assert set(flags["action"]) == {"review"}
+
+
+def test_a_shop_listed_under_its_owners_old_id_still_matches_the_owner(tmp_path: Path) -> None:
+    """A shop's name (…商店) chooses only between two valid readings of a number: an old
+    15-digit ID that is no valid registration number stays the owner's ID."""
+    old_id = "370102850317123"
+    assert classify(old_id, "entity")[0] == "reg_no"  # read as a company's, it is invalid
+    screener = screener_for(
+        tmp_path, [("(2019)鲁0102执41号", "济南历下鑫源商店", "", "", old_id, "")]
+    )
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", "person", "张三", person_id("370102", "19850317", "123")),
+            ("R2", "person", "张三", person_id("370102", "19850317", "124")),
+        ],
+    )
+    assert answers["R1"] == ({("(2019)鲁0102执41号", "exact_id")},) * 2
+    assert answers["R2"] == (set(), set())
