@@ -51,29 +51,31 @@ CLEAN_ID_SQL: Final = (
 PERSON18_SQL: Final = "'^[0-9]{17}[0-9X]$'"
 """The shape of an 18-character person number (a regex literal for ``regexp_matches``)."""
 
-_TYPED: Final = CLEAN_ID_SQL.format(col="{t}subject_id")
-_POSSIBLE_TYPO: Final = (
-    "{t}subject_type = 'person' AND {t}id_problem IS NOT NULL AND {t}id_kind IN "
-    "('resident_id', 'residence_permit', 'foreign_pr', 'uscc') AND {t}id_norm IS NULL "
-    "AND {t}id_alt_norm IS NULL AND {t}name_key IS NOT NULL AND regexp_matches("
-    + _TYPED
-    + ", "
-    + PERSON18_SQL.replace("{", "{{").replace("}", "}}")
-    + ")"
-)
-"""A person record whose number is 18 characters with a person's shape but no valid reading:
-where a typo can hide (the ``fuzzy_id_name`` tier's record side)."""
 
-TYPED_HEAD_KEY: Final = (
-    "CASE WHEN " + _POSSIBLE_TYPO + " THEN {t}name_key || '|' || left(" + _TYPED + ", 6) END"
-)
-TYPED_TAIL_KEY: Final = (
-    "CASE WHEN " + _POSSIBLE_TYPO + " THEN {t}name_key || '|' || right(" + _TYPED + ", 4) END"
-)
+def _typed_block(number: str, block: str) -> str:
+    """SQL: a typo block (``block`` of the cleaned ``number``) of a person record whose
+    number is 18 characters with a person's shape but no valid reading, where a typo can
+    hide (the ``fuzzy_id_name`` tier's record side); NULL for every other record."""
+    typed = CLEAN_ID_SQL.format(col=number)
+    person18 = PERSON18_SQL.replace("{", "{{").replace("}", "}}")
+    return (
+        "CASE WHEN {t}subject_type = 'person' AND {t}id_problem IS NOT NULL AND {t}id_kind IN "
+        "('resident_id', 'residence_permit', 'foreign_pr', 'uscc') AND {t}id_norm IS NULL "
+        "AND {t}id_alt_norm IS NULL AND {t}name_key IS NOT NULL AND regexp_matches("
+        f"{typed}, {person18}) THEN {{t}}name_key || '|' || {block.format(typed=typed)} END"
+    )
+
+
+TYPED_HEAD_KEY: Final = _typed_block("{t}subject_id", "left({typed}, 6)")
+TYPED_TAIL_KEY: Final = _typed_block("concat({t}subject_id, '')", "right({typed}, 4)")
 """The typo blocks of a record's possibly mistyped number, as typed (:data:`TYPO_HEAD_KEY`
 for the number that failed its check): stored, so the tier and a since-last run find the
 few such records by a mostly empty integer column instead of reading every record's
-problem, kind and name."""
+problem, kind and name. The tail reads ``concat(subject_id, '')`` on purpose (the same
+text; a NULL number gives '', which fails the shape test as NULL does): written alike,
+DuckDB's common-subexpression pass hoists the shared cleaning of the number out of both
+``CASE`` s and runs it on every record, 2.4 s instead of 0.25 s for 5M records on every
+load (``|| ''`` is folded away and does not prevent it)."""
 
 _RECORD_KEYS: Final = {
     **_COMMON_KEYS,
