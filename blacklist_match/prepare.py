@@ -17,7 +17,7 @@ from blacklist_match.ids import classify_expr, crosswalk_key_expr, mask_key_expr
 from blacklist_match.io.court_list import CASE_KEY
 from blacklist_match.io.normalise import nfkc
 from blacklist_match.names import company_key_expr, person_key_expr, person_key_nodot_expr
-from blacklist_match.subject import ENTITY_NAME_PATTERN
+from blacklist_match.subject import ENTITY_NAME_PATTERN, ORGANISATION_FORM_PATTERN
 
 PERSON: Final = S.SubjectType.PERSON.value
 ENTITY: Final = S.SubjectType.ENTITY.value
@@ -42,18 +42,23 @@ def _type_from_name(name: pl.Expr) -> pl.Expr:
     return pl.when(nfkc(name).str.contains(ENTITY_NAME_PATTERN)).then(pl.lit(ENTITY))
 
 
+def _organisation_form(name: pl.Expr) -> pl.Expr:
+    return nfkc(name).str.contains(ORGANISATION_FORM_PATTERN)
+
+
 def _with_ids(
-    frame: pl.LazyFrame, id_column: str, hint: pl.Expr | None, name_type: pl.Expr
+    frame: pl.LazyFrame, id_column: str, hint: pl.Expr | None, organisation: pl.Expr
 ) -> pl.LazyFrame:
     """Classify the identifiers (read with ``hint``); a number with two valid readings, a
     person's old ID first and a registration number second (``370102000123453``), is read
-    as the registration number where ``hint`` is empty and ``name_type`` says entity (a
-    company's name: ``…有限公司``). The name only chooses between valid readings: a number
-    valid for one type alone keeps that reading whatever the name says."""
+    as the registration number where ``hint`` is empty and ``organisation`` holds (the name
+    ends in a form only an organisation's has: ``…有限公司``, not ``…社``). The name only
+    chooses between valid readings: a number valid for one type alone keeps that reading
+    whatever the name says."""
     classified = classify_expr(pl.col(id_column), hint)
     swap = (
         (hint.is_null() if hint is not None else pl.lit(True))
-        & (name_type == ENTITY)
+        & organisation
         & pl.col(S.ID_KIND).is_in(_PERSON_KINDS)
         & pl.col(S.ID_ALT_KIND).is_in(_ENTITY_KINDS)
     ).fill_null(False)
@@ -122,7 +127,7 @@ def key_entries(entries: pl.LazyFrame) -> pl.LazyFrame:
         .when(pl.col(S.GENDER).is_not_null() | pl.col(S.AGE).is_not_null())
         .then(pl.lit(PERSON))
     )
-    keyed = _with_ids(entries, S.ID_NUMBER, hint, _type_from_name(pl.col(S.NAME))).with_columns(
+    keyed = _with_ids(entries, S.ID_NUMBER, hint, _organisation_form(pl.col(S.NAME))).with_columns(
         pl.coalesce(
             _type_from_kind(pl.col(S.ID_KIND)),
             hint,
@@ -149,7 +154,7 @@ def key_records(records: pl.LazyFrame) -> pl.LazyFrame:
     """Add identity keys to agency records and fill an empty ``subject_type`` from the ID
     (read with the given type as its hint; the name chooses between two valid readings)."""
     keyed = _with_ids(
-        records, S.SUBJECT_ID, pl.col(S.SUBJECT_TYPE), _type_from_name(pl.col(S.SUBJECT_NAME))
+        records, S.SUBJECT_ID, pl.col(S.SUBJECT_TYPE), _organisation_form(pl.col(S.SUBJECT_NAME))
     )
     keyed = keyed.with_columns(
         pl.coalesce(

@@ -73,12 +73,12 @@ def subject_keys(subject_id: str | None, name: str | None, subject_type: str | N
     """Classify ``subject_id`` and key ``name``: the scalar twin of the batch keying."""
     from blacklist_match.ids import classify, crosswalk_key, mask_key
     from blacklist_match.names import company_key, person_key, person_key_nodot
-    from blacklist_match.subject import infer_subject_type, type_from_name
+    from blacklist_match.subject import has_organisation_form, infer_subject_type
 
     found = classify(subject_id, subject_type)
     if (  # two valid readings, a person's first: a company's name chooses the other
         subject_type is None
-        and type_from_name(name) == "entity"
+        and has_organisation_form(name)
         and found.kind in PERSON_ID_KINDS
         and found.alt_kind in ENTITY_ID_KINDS
     ):
@@ -122,17 +122,15 @@ def _age_consistent(id_norm: str, entry: Entry) -> bool:
 
 def _exact_id(k: Keys, lookup: Lookup) -> list[Candidate]:
     found = []
-    keys: list[tuple[str, str | None]] = []
+    keys: list[str] = []
     if k.id_norm is not None and k.id_kind != MASKED:
-        keys.append((k.id_norm, k.id_kind))
+        keys.append(k.id_norm)
     if k.id_alt_norm is not None:
-        keys.append((k.id_alt_norm, k.id_alt_kind))
-    for value, kind in keys:
+        keys.append(k.id_alt_norm)
+    old_id_read = "resident_id" in (k.id_kind, k.id_alt_kind)  # as ``identity._EVIDENCE``
+    for value in keys:
         for entry in lookup.by_id([value]):
-            upgraded = kind == "resident_id" and 15 in (
-                _raw_len(k.subject_id),
-                _raw_len(entry.id_number),
-            )
+            upgraded = old_id_read and 15 in (_raw_len(k.subject_id), _raw_len(entry.id_number))
             evidence = "id_equal_after_15_to_18" if upgraded else "id_equal"
             found.append(
                 Candidate(entry, "exact_id", scores.EXACT_ID, "debtor", "debtor", evidence)

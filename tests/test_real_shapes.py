@@ -235,3 +235,57 @@ def test_a_shop_listed_under_its_owners_old_id_still_matches_the_owner(tmp_path:
     )
     assert answers["R1"] == ({("(2019)鲁0102执41号", "exact_id")},) * 2
     assert answers["R2"] == (set(), set())
+
+
+# --- a person's old ID that is also a valid registration number --------------------------
+
+AMBIGUOUS_OLD_ID = "370102850317104"  # a valid old 15-digit ID and a valid registration number
+
+
+def test_a_given_name_ending_like_an_organisation_keeps_the_persons_reading(
+    tmp_path: Path,
+) -> None:
+    """王建社 and 张书院 end like organisations' names (社, 院) but are persons': their
+    number's person reading stays first, so the masked and typo tiers still see it (a
+    company form, ``…有限公司``, would choose the registration number)."""
+    full = classify(AMBIGUOUS_OLD_ID).value
+    assert full is not None and classify(AMBIGUOUS_OLD_ID).alt_kind == "reg_no"
+    transposed = full[:12] + full[13] + full[12] + full[14:]
+    screener = screener_for(
+        tmp_path,
+        [
+            ("(2019)鲁0102执51号", "张书院", "男", "33", full[:10] + "****" + full[14:], ""),
+            ("(2019)鲁0102执52号", "王建社", "", "", AMBIGUOUS_OLD_ID, ""),
+        ],
+    )
+    answers = listed_cases(
+        screener,
+        [
+            ("R1", None, "张书院", AMBIGUOUS_OLD_ID),  # type not given: the name must not decide
+            ("R2", "person", "王建社", transposed),
+        ],
+    )
+    same_number = ("(2019)鲁0102执52号", "exact_id")  # 王建社 is listed under R1's very number
+    assert answers["R1"] == ({("(2019)鲁0102执51号", "masked_id_name"), same_number},) * 2
+    assert answers["R2"] == ({("(2019)鲁0102执52号", "fuzzy_id_name")},) * 2
+
+
+def test_an_old_id_read_both_ways_gives_one_evidence_in_batch_and_check(tmp_path: Path) -> None:
+    screener = screener_for(
+        tmp_path, [("(2019)鲁0102执53号", "王建社", "", "", AMBIGUOUS_OLD_ID, "")]
+    )
+    record = pl.DataFrame(
+        {
+            "record_id": ["R1"], "agency": ["a"], "record_type": ["consumption"],
+            "sub_type": ["flight"], "subject_type": [None], "subject_name": ["王建社"],
+            "subject_id": [AMBIGUOUS_OLD_ID], "event_date": [date(2020, 1, 1)],
+            "amount": [1000.0],
+        },
+        schema_overrides={"subject_type": pl.String},
+    )  # fmt: skip
+    batch = set(screener.screen(record)["evidence"])
+    decision = screener.check(
+        AMBIGUOUS_OLD_ID, "王建社", action="consumption/flight", date=date(2020, 1, 1)
+    )
+    alone = {flag.evidence for flag in decision.flags}
+    assert batch == alone == {"id_equal_after_15_to_18"}
