@@ -72,12 +72,30 @@ stages them) of person entries whose number may be a typo. Narrow: the full rows
 only when some record is near a change (:data:`_CHANGED_ENTRIES`)."""
 
 _PERSON: Final = "debtor_type = 'person'"
+_MASK_KEYED_PERSON: Final = (
+    f"{_PERSON} AND mask_key_hash IS NOT NULL "
+    f"AND id_kind IN ('masked_resident_id', {FULL_PERSON_KINDS_SQL[1:-1]})"
+)
+_NOT_FOUND_BY_ORG_OR_MASK: Final = (
+    "id_kind <> 'masked_resident_id' AND org_code_key_hash IS NULL "
+    f"AND NOT coalesce({_MASK_KEYED_PERSON}, false)"
+)
+"""An entry whose own ID a record can equal only in ``records.id_norm_hash``: not one with
+an organisation code key (a record with the same USCC or code has the same key, which the
+``org`` probe finds: an 18- or 9-character number reads the same whatever the hint) nor a
+person with a mask key (a record with the same full ID has the same mask key, which the
+``mask`` probe finds). Registration numbers and old 15-character permits remain, and
+every reading the ``id_alt`` probe covers: one full scan of the records' ID hashes fewer
+for most changes (about 25 ms per 5M records)."""
+
 _ENTRY_PROBES: Final = (
     # (probe, entry key, entry-side condition)
-    ("id", "id_norm_hash", "id_kind <> 'masked_resident_id'"),
+    ("id", "id_norm_hash", _NOT_FOUND_BY_ORG_OR_MASK),
     ("id", "id_alt_norm_hash", None),
+    ("id_alt", "id_norm_hash", "id_kind <> 'masked_resident_id'"),
+    ("id_alt", "id_alt_norm_hash", None),
     ("org", "org_code_key_hash", None),
-    ("mask", "mask_key_hash", f"{_PERSON} AND id_kind = 'masked_resident_id'"),
+    ("mask", "mask_key_hash", _MASK_KEYED_PERSON),
     ("head", "head_hash", None),
     ("tail", "tail_hash", None),
     ("typed_head", "typo_head_hash", None),
@@ -147,19 +165,23 @@ run (their records see the whole list)."""
 
 _MASKED_SEMI_JOIN: Final = f"""
 SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
-    SELECT mask_key_hash, name_key_hash, name_core_hash FROM scope.main.changed_keys
-    WHERE id_kind = 'masked_resident_id' AND mask_key_hash IS NOT NULL) e
+    SELECT mask_key_hash, name_key_hash, name_core_hash,
+           id_kind <> 'masked_resident_id' AS full_id
+    FROM scope.main.changed_keys WHERE {_MASK_KEYED_PERSON}) e
   ON r.mask_key_hash = e.mask_key_hash
- AND (r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
+ AND (e.full_id OR r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
 WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
-"""masked_id_name: the mask and the name key or core equal (the tier's two joins)."""
+"""masked_id_name: the mask and the name key or core equal (the tier's two joins); and
+exact_id for a person listed with a full ID: the same ID has the same mask key (a record
+sharing only the mask is screened for nothing, rarely: the 14 visible characters must
+agree)."""
 
 _CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
 _PROBES: Final = (
     # (probe, record column (or SQL), record-side condition, scope)
     ("id", "id_norm_hash", None, NEAR),
-    ("id", "id_alt_norm_hash", None, NEAR),
+    ("id_alt", "id_alt_norm_hash", None, NEAR),
     ("org", "org_code_key_hash", None, NEAR),
     ("mask", _MASKED_SEMI_JOIN, None, NEAR),
     ("head", "typo_head_hash", None, NEAR),

@@ -489,6 +489,57 @@ def test_since_last_finds_a_new_entry_with_only_a_registration_number(tmp_path: 
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
 
 
+def test_since_last_finds_records_with_the_very_id_of_new_entries(tmp_path: Path) -> None:
+    """New entries listed under the full ID of a person and the USCC of a company that some
+    records carry (and other names): those records are found through the mask and
+    organisation-code probes, which stand in for a scan of every record's ID."""
+    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    records = pl.read_csv(files["records"], infer_schema=False)
+    person = records.filter(
+        (pl.col("subject_type") == "person") & pl.col("subject_id").str.contains(r"^\d{17}[\dX]$")
+    ).row(0, named=True)
+    company = records.filter(
+        (pl.col("subject_type") == "entity") & (pl.col("subject_id").str.len_chars() == 18)
+    ).row(0, named=True)
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    newcomers = pl.concat(
+        [
+            listed.head(1).with_columns(
+                pl.lit(case).alias("案号"),
+                pl.lit(name).alias("被执行人姓名/名称"),
+                pl.lit(number).alias("身份证号码/组织机构代码"),
+                pl.lit(None, pl.String).alias("年龄"),
+                pl.lit(representative, pl.String).alias("法定代表人或者负责人姓名"),
+                pl.lit("2000年01月01日").alias("立案时间"),
+                pl.lit("2000年01月02日").alias("发布时间"),
+            )
+            for case, name, number, representative in (
+                ("(2025)鲁0102执96号", "甲某某", person["subject_id"], None),
+                ("(2025)鲁0102执97号", "乙某某有限公司", company["subject_id"], "丙某"),
+            )
+        ]
+    )
+    later = tmp_path / "list_later.csv"
+    newcomers.write_csv(later)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "x.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+        full = run_batch(store, pack)
+    expected = full.flags.filter(
+        pl.col("case_no").is_in(["(2025)鲁0102执96号", "(2025)鲁0102执97号"])
+    )
+    assert {person["record_id"], company["record_id"]} <= set(expected["record_id"])
+    assert "exact_id" in set(expected["tier"])
+    assert _flag_keys(since.flags).equals(_flag_keys(expected))
+
+
 def reg_no_with_check(body: str) -> str:
     return body + reg_no.calc_check_digit(body)
 
