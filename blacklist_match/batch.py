@@ -208,12 +208,21 @@ def run_batch(
                 if size.changed
                 else pl.Series("record_id", [], pl.String)
             )
-            changed_entries = query_frame(
-                con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys"
-            )["entry_id"]
+            changed = query_frame(
+                con,
+                "SELECT entry_id, bool_and(new_entry) AS new_entry FROM scope.main.changed_keys "
+                "GROUP BY entry_id",
+            )
+            changed_entries = changed["entry_id"]
+            # nothing paired, no record rescreened, every changed entry new since the last
+            # run (which cannot have flagged it): no earlier flag is in scope to look up
+            quiet = candidates.is_empty() and not size.changed and changed["new_entry"].all()
             with _scope(con, db, _review_views(size)):
                 flags = flags_of(
-                    candidates, rescreened_records=rescreened, changed_entries=changed_entries
+                    candidates,
+                    rescreened_records=rescreened,
+                    changed_entries=changed_entries,
+                    earlier_flags=not quiet,
                 )
         finally:
             con.execute("DETACH scope")

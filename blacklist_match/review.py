@@ -138,6 +138,7 @@ def apply_review_state(
     today: date,
     rescreened_records: pl.Series | None,
     changed_entries: pl.Series | None,
+    earlier_flags: bool = True,
 ) -> pl.DataFrame:
     """Give each flag its ``status`` against the store's history and decisions, and add a
     ``retracted`` row for every open flag that no longer holds.
@@ -145,11 +146,19 @@ def apply_review_state(
     ``rescreened_records`` are the records screened against the whole list (None: all, a
     full run); ``changed_entries`` the entries screened against them since the last run.
     A flag whose entry has ended by ``today`` is retracted if it was open, else dropped.
+    ``earlier_flags`` false says no earlier flag can be in scope (``flags`` empty, no record
+    rescreened, every changed entry new since the last run): the history is not read.
     """
+    if not earlier_flags and not flags.is_empty():
+        raise ValueError("flags were reported: their earlier states must be read")
     keyed = flags.with_columns(flag_key_expr().alias(FLAG_KEY))
     con.register("reported_flags", keyed.select(S.RECORD_ID, S.ENTRY_ID, S.LISTED_FROM, FLAG_KEY))
     try:
-        latest = _latest_states(con, rescreened_records, changed_entries)
+        latest = (
+            _latest_states(con, rescreened_records, changed_entries)
+            if earlier_flags
+            else pl.DataFrame()
+        )
         if keyed.is_empty():  # nothing reported: only retractions (a quiet since-last run)
             current = keyed.with_columns(
                 pl.lit(None, pl.String).alias(STATUS), pl.lit(None, pl.String).alias(SUBJECT_KEY)

@@ -56,7 +56,8 @@ A plain comparison of the column, so the scan skips the row groups loaded before
 _CHANGED_KEYS: Final = f"""
 CREATE TABLE scope.changed_keys AS
 SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
-    SELECT rid, entry_id, debtor_type, id_kind, id_norm_hash, id_alt_norm_hash,
+    SELECT rid, entry_id, first_load_id > $watermark AS new_entry, debtor_type, id_kind,
+           id_norm_hash, id_alt_norm_hash,
            org_code_key_hash, mask_key_hash, name_key_hash, name_core_hash,
            typo_head_hash, typo_tail_hash,
            CASE WHEN debtor_type = 'entity'

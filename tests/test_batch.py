@@ -540,6 +540,32 @@ def test_since_last_finds_records_with_the_very_id_of_new_entries(tmp_path: Path
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
 
 
+def test_a_quiet_since_last_run_reports_nothing_with_the_report_columns(tmp_path: Path) -> None:
+    """New entries that pair with no record: the run skips the review history (no earlier
+    flag can be in scope) and still returns the full run's columns and types."""
+    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
+        tmp_path / "data"
+    )
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    newcomer = listed.head(1).with_columns(
+        pl.lit("(2025)鲁0102执95号").alias("案号"),
+        pl.lit("无此人某").alias("被执行人姓名/名称"),
+        pl.lit("1101051950****0015").alias("身份证号码/组织机构代码"),
+    )
+    later = tmp_path / "list_later.csv"
+    newcomer.write_csv(later)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "q.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        store.ingest_list(later)
+        since = run_batch(store, pack, since_last=True)
+    assert since.mode == "since_last" and since.flags.is_empty()
+    assert since.flags.schema == initial.flags.schema
+
+
 def reg_no_with_check(body: str) -> str:
     return body + reg_no.calc_check_digit(body)
 
