@@ -333,17 +333,13 @@ def _partial_masks(k: Keys, lookup: Lookup) -> list[Candidate]:
         if parts is None or not (number.startswith(parts[0]) and number.endswith(parts[1])):
             continue
         if _age_consistent(number, entry):
-            found.append(
-                Candidate(
-                    entry,
-                    "name_only",
-                    scores.NAME_ONLY_PERSON,
-                    "debtor",
-                    "debtor",
-                    "person_name_equal_partial_mask_compatible",
-                )
-            )
+            found.append(_person_by_name(entry, "person_name_equal_partial_mask_compatible"))
     return found
+
+
+def _person_by_name(entry: Entry, evidence: str) -> Candidate:
+    """A review-only ``name_only`` candidate for a listed person."""
+    return Candidate(entry, "name_only", scores.NAME_ONLY_PERSON, "debtor", "debtor", evidence)
 
 
 def _registration_number_only(id_kind: str | None, org_code_key: str | None) -> bool:
@@ -360,16 +356,7 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
             return _partial_masks(k, lookup)
         for entry in lookup.persons_by_name_core(k.name_core):
             if entry.id_norm is None and entry.id_alt_norm is None:
-                found.append(
-                    Candidate(
-                        entry,
-                        "name_only",
-                        scores.NAME_ONLY_PERSON,
-                        "debtor",
-                        "debtor",
-                        "person_name_equal_no_id",
-                    )
-                )
+                found.append(_person_by_name(entry, "person_name_equal_no_id"))
         return found
     if k.subject_type != "entity":
         return []

@@ -29,8 +29,6 @@ import duckdb
 
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.fuzzy import (
-    _CLEAN_ID,
-    _PERSON18,
     _TYPO_KEYS,
     NO_USABLE_ID,
     ORGANISATION_KEYED,
@@ -38,7 +36,12 @@ from blacklist_match.match.fuzzy import (
     REGISTRATION_NUMBER_ONLY,
 )
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
-from blacklist_match.store_schema import UNSCREENED_ENTRY_COLUMNS, key_hash_expr
+from blacklist_match.store_schema import (
+    CLEAN_ID_SQL,
+    PERSON18_SQL,
+    UNSCREENED_ENTRY_COLUMNS,
+    key_hash_expr,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ NEAR: Final = "near"
 CHANGED: Final = "changed"
 
 _ENTRY_TYPO: Final = f"debtor_type = 'person' AND {PERSON_NUMBER_WITH_PROBLEM}"
-_ENTRY_RAW_ID: Final = _CLEAN_ID.format(col="id_number")
+_ENTRY_RAW_ID: Final = CLEAN_ID_SQL.format(col="id_number")
 
 _SCREEN_CHANGED: Final = "screen_load_id > $watermark"
 """An entry changed since the last run in something screening reads (new, ended, or
@@ -63,7 +66,7 @@ SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
            CASE WHEN debtor_type = 'entity'
                 THEN {key_hash_expr(f"left(name_core, {CORE_PREFIX})")} END AS prefix_hash,
            CASE WHEN {_ENTRY_TYPO} THEN name_key END AS name_key,
-           CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {_PERSON18})
+           CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {PERSON18_SQL})
                 THEN {_ENTRY_RAW_ID} END AS raw
     FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED})
 """

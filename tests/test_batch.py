@@ -13,7 +13,7 @@ import pytest
 from conftest import LIST_HEADER, write_records
 
 from blacklist_match import schema as S
-from blacklist_match.batch import find_candidates_schema, record_batch_run, run_batch
+from blacklist_match.batch import RunResult, find_candidates_schema, record_batch_run, run_batch
 from blacklist_match.ids import reg_no, resident_id
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags, empty_flags
@@ -411,32 +411,42 @@ def test_an_older_store_without_screen_load_id_rescreens_every_change(tmp_path: 
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
 
 
-def test_since_last_finds_a_new_entry_masked_in_another_pattern(tmp_path: Path) -> None:
-    """A debtor listed since the last run with the number masked in another pattern than the
-    publication's (``3701**********1234``): the records with a full ID showing the same
-    visible characters and the same name are screened, and flagged for review as a full
-    run flags them."""
+def _small_scenario(tmp_path: Path) -> tuple[dict[str, Path], pl.DataFrame]:
+    """A small generated scenario's files, and its records as text."""
     files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
         tmp_path / "data"
     )
-    records = pl.read_csv(files["records"], infer_schema=False)
-    person = records.filter(
-        (pl.col("subject_type") == "person") & pl.col("subject_id").str.contains(r"^\d{17}[\dX]$")
-    ).row(0, named=True)
-    number = person["subject_id"]
-    listed = pl.read_csv(files["list"], infer_schema=False)
-    newcomer = listed.head(1).with_columns(
-        pl.lit("(2025)鲁0102执99号").alias("案号"),
-        pl.lit(person["subject_name"]).alias("被执行人姓名/名称"),
-        pl.lit(None, pl.String).alias("年龄"),
-        pl.lit(number[:4] + "*" * 10 + number[-4:]).alias("身份证号码/组织机构代码"),
-        pl.lit("2000年01月01日").alias("立案时间"),
-        pl.lit("2000年01月02日").alias("发布时间"),
+    return files, pl.read_csv(files["records"], infer_schema=False)
+
+
+def _first_record(records: pl.DataFrame, subject_type: str) -> dict[str, str]:
+    """The first person record with a full 18-character ID, or company record with a USCC."""
+    number = pl.col("subject_id")
+    shaped = (
+        number.str.contains(r"^\d{17}[\dX]$")
+        if subject_type == "person"
+        else (number.str.len_chars() == 18)
     )
+    return records.filter((pl.col("subject_type") == subject_type) & shaped).row(0, named=True)
+
+
+def _newly_listed(
+    files: dict[str, Path], tmp_path: Path, *entries: dict[str, str | None]
+) -> tuple[RunResult, RunResult, RunResult]:
+    """The scenario loaded and screened (that run recorded as the last), then ``entries``
+    listed (each the list's first row with these columns, filed and published in January
+    2000): the first run, the since-last run, and a full run after it."""
+    listed = pl.read_csv(files["list"], infer_schema=False).head(1)
+    dates = {"立案时间": "2000年01月01日", "发布时间": "2000年01月02日"}
     later = tmp_path / "list_later.csv"
-    newcomer.write_csv(later)
+    pl.concat(
+        listed.with_columns(
+            pl.lit(value, pl.String).alias(column) for column, value in (dates | entry).items()
+        )
+        for entry in entries
+    ).write_csv(later)
     pack = RulePack.load()
-    with Store.open(tmp_path / "m.duckdb") as store:
+    with Store.open(tmp_path / "new.duckdb") as store:
         store.ingest_list(files["list"])
         store.ingest_records(files["records"])
         initial = run_batch(store, pack)
@@ -444,6 +454,27 @@ def test_since_last_finds_a_new_entry_masked_in_another_pattern(tmp_path: Path) 
         store.ingest_list(later)
         since = run_batch(store, pack, since_last=True)
         full = run_batch(store, pack)
+    return initial, since, full
+
+
+def test_since_last_finds_a_new_entry_masked_in_another_pattern(tmp_path: Path) -> None:
+    """A debtor listed since the last run with the number masked in another pattern than the
+    publication's (``3701**********1234``): the records with a full ID showing the same
+    visible characters and the same name are screened, and flagged for review as a full
+    run flags them."""
+    files, records = _small_scenario(tmp_path)
+    person = _first_record(records, "person")
+    number = person["subject_id"]
+    _, since, full = _newly_listed(
+        files,
+        tmp_path,
+        {
+            "案号": "(2025)鲁0102执99号",
+            "被执行人姓名/名称": person["subject_name"],
+            "年龄": None,
+            "身份证号码/组织机构代码": number[:4] + "*" * 10 + number[-4:],
+        },
+    )
     expected = full.flags.filter(pl.col("case_no") == "(2025)鲁0102执99号")
     assert set(expected["evidence"]) == {"person_name_equal_partial_mask_compatible"}
     assert person["record_id"] in set(expected["record_id"])
@@ -454,35 +485,20 @@ def test_since_last_finds_a_new_entry_with_only_a_registration_number(tmp_path: 
     """A company listed since the last run under its old registration number: the records
     of a company with the same name and a USCC (numbers that cannot be compared) are
     screened, and flagged for review as a full run flags them."""
-    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
-        tmp_path / "data"
+    files, records = _small_scenario(tmp_path)
+    company = _first_record(records, "entity")
+    _, since, full = _newly_listed(
+        files,
+        tmp_path,
+        {  # a company: no sex, no age, no representative
+            "案号": "(2025)鲁0102执98号",
+            "被执行人姓名/名称": company["subject_name"],
+            "性别": None,
+            "年龄": None,
+            "法定代表人或者负责人姓名": None,
+            "身份证号码/组织机构代码": reg_no_with_check("37010200012345"),
+        },
     )
-    records = pl.read_csv(files["records"], infer_schema=False)
-    company = records.filter(
-        (pl.col("subject_type") == "entity") & (pl.col("subject_id").str.len_chars() == 18)
-    ).row(0, named=True)
-    listed = pl.read_csv(files["list"], infer_schema=False)
-    newcomer = listed.head(1).with_columns(
-        pl.lit("(2025)鲁0102执98号").alias("案号"),
-        pl.lit(company["subject_name"]).alias("被执行人姓名/名称"),
-        pl.lit(None, pl.String).alias("性别"),  # a company: no sex, no age, no representative
-        pl.lit(None, pl.String).alias("年龄"),
-        pl.lit(None, pl.String).alias("法定代表人或者负责人姓名"),
-        pl.lit(reg_no_with_check("37010200012345")).alias("身份证号码/组织机构代码"),
-        pl.lit("2000年01月01日").alias("立案时间"),
-        pl.lit("2000年01月02日").alias("发布时间"),
-    )
-    later = tmp_path / "list_later.csv"
-    newcomer.write_csv(later)
-    pack = RulePack.load()
-    with Store.open(tmp_path / "g.duckdb") as store:
-        store.ingest_list(files["list"])
-        store.ingest_records(files["records"])
-        initial = run_batch(store, pack)
-        record_batch_run(store, initial, tmp_path / "r0")
-        store.ingest_list(later)
-        since = run_batch(store, pack, since_last=True)
-        full = run_batch(store, pack)
     expected = full.flags.filter(pl.col("case_no") == "(2025)鲁0102执98号")
     assert set(expected["evidence"]) == {"company_core_name_equal_ids_not_comparable"}
     assert company["record_id"] in set(expected["record_id"])
@@ -493,48 +509,22 @@ def test_since_last_finds_records_with_the_very_id_of_new_entries(tmp_path: Path
     """New entries listed under the full ID of a person and the USCC of a company that some
     records carry (and other names): those records are found through the mask and
     organisation-code probes, which stand in for a scan of every record's ID."""
-    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
-        tmp_path / "data"
-    )
-    records = pl.read_csv(files["records"], infer_schema=False)
-    person = records.filter(
-        (pl.col("subject_type") == "person") & pl.col("subject_id").str.contains(r"^\d{17}[\dX]$")
-    ).row(0, named=True)
-    company = records.filter(
-        (pl.col("subject_type") == "entity") & (pl.col("subject_id").str.len_chars() == 18)
-    ).row(0, named=True)
-    listed = pl.read_csv(files["list"], infer_schema=False)
-    newcomers = pl.concat(
-        [
-            listed.head(1).with_columns(
-                pl.lit(case).alias("案号"),
-                pl.lit(name).alias("被执行人姓名/名称"),
-                pl.lit(number).alias("身份证号码/组织机构代码"),
-                pl.lit(None, pl.String).alias("年龄"),
-                pl.lit(representative, pl.String).alias("法定代表人或者负责人姓名"),
-                pl.lit("2000年01月01日").alias("立案时间"),
-                pl.lit("2000年01月02日").alias("发布时间"),
-            )
+    files, records = _small_scenario(tmp_path)
+    person, company = _first_record(records, "person"), _first_record(records, "entity")
+    cases = ["(2025)鲁0102执96号", "(2025)鲁0102执97号"]
+    _, since, full = _newly_listed(
+        files,
+        tmp_path,
+        *(
+            {"案号": case, "被执行人姓名/名称": name, "身份证号码/组织机构代码": number,
+             "年龄": None, "法定代表人或者负责人姓名": representative}
             for case, name, number, representative in (
-                ("(2025)鲁0102执96号", "甲某某", person["subject_id"], None),
-                ("(2025)鲁0102执97号", "乙某某有限公司", company["subject_id"], "丙某"),
+                (cases[0], "甲某某", person["subject_id"], None),
+                (cases[1], "乙某某有限公司", company["subject_id"], "丙某"),
             )
-        ]
-    )
-    later = tmp_path / "list_later.csv"
-    newcomers.write_csv(later)
-    pack = RulePack.load()
-    with Store.open(tmp_path / "x.duckdb") as store:
-        store.ingest_list(files["list"])
-        store.ingest_records(files["records"])
-        initial = run_batch(store, pack)
-        record_batch_run(store, initial, tmp_path / "r0")
-        store.ingest_list(later)
-        since = run_batch(store, pack, since_last=True)
-        full = run_batch(store, pack)
-    expected = full.flags.filter(
-        pl.col("case_no").is_in(["(2025)鲁0102执96号", "(2025)鲁0102执97号"])
-    )
+        ),
+    )  # fmt: skip
+    expected = full.flags.filter(pl.col("case_no").is_in(cases))
     assert {person["record_id"], company["record_id"]} <= set(expected["record_id"])
     assert "exact_id" in set(expected["tier"])
     assert _flag_keys(since.flags).equals(_flag_keys(expected))
@@ -543,25 +533,16 @@ def test_since_last_finds_records_with_the_very_id_of_new_entries(tmp_path: Path
 def test_a_quiet_since_last_run_reports_nothing_with_the_report_columns(tmp_path: Path) -> None:
     """New entries that pair with no record: the run skips the review history (no earlier
     flag can be in scope) and still returns the full run's columns and types."""
-    files = build_scenario(listed_persons=60, listed_companies=10, records=300, seed=3).write(
-        tmp_path / "data"
+    files, _ = _small_scenario(tmp_path)
+    initial, since, _ = _newly_listed(
+        files,
+        tmp_path,
+        {
+            "案号": "(2025)鲁0102执95号",
+            "被执行人姓名/名称": "无此人某",
+            "身份证号码/组织机构代码": "1101051950****0015",
+        },
     )
-    listed = pl.read_csv(files["list"], infer_schema=False)
-    newcomer = listed.head(1).with_columns(
-        pl.lit("(2025)鲁0102执95号").alias("案号"),
-        pl.lit("无此人某").alias("被执行人姓名/名称"),
-        pl.lit("1101051950****0015").alias("身份证号码/组织机构代码"),
-    )
-    later = tmp_path / "list_later.csv"
-    newcomer.write_csv(later)
-    pack = RulePack.load()
-    with Store.open(tmp_path / "q.duckdb") as store:
-        store.ingest_list(files["list"])
-        store.ingest_records(files["records"])
-        initial = run_batch(store, pack)
-        record_batch_run(store, initial, tmp_path / "r0")
-        store.ingest_list(later)
-        since = run_batch(store, pack, since_last=True)
     assert since.mode == "since_last" and since.flags.is_empty()
     assert since.flags.schema == initial.flags.schema
 

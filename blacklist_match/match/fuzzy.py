@@ -54,9 +54,6 @@ FUZZY_ID_SCORE: Final = scores.FUZZY_ID
 COMPANY_PAIRS_RELATION: Final = "name_only_company_pairs"
 """The temporary relation holding scored company-name pairs for :data:`NAME_ONLY_COMPANY`."""
 
-_CLEAN_ID: Final = CLEAN_ID_SQL
-_PERSON18: Final = PERSON18_SQL
-
 
 def _no_usable_id(alias: str = "") -> str:
     """SQL: the row (of table ``alias``) has neither a valid canonical ID nor an alternative
@@ -97,13 +94,13 @@ _TYPO_ROWS: Final = """
 
 TYPO_RELATIONS: Final = {
     TYPO_RECORDS_RELATION: f"""
-        SELECT rid AS record_rid, {_CLEAN_ID.format(col="subject_id")} AS raw,
+        SELECT rid AS record_rid, {CLEAN_ID_SQL.format(col="subject_id")} AS raw,
                typed_head_hash AS head_hash, typed_tail_hash AS tail_hash
         FROM records WHERE typed_head_hash IS NOT NULL""",
     TYPO_ENTRIES_RELATION: _TYPO_ROWS.format(
-        rid="entry_rid", raw=_CLEAN_ID.format(col="id_number"), table="entries",
+        rid="entry_rid", raw=CLEAN_ID_SQL.format(col="id_number"), table="entries",
         type_column="debtor_type", keys=_TYPO_KEYS, problem=PERSON_NUMBER_WITH_PROBLEM,
-        person18=_PERSON18,
+        person18=PERSON18_SQL,
     ),
 }  # fmt: skip
 """The few rows whose number may be a typo, with their blocks, staged before the tier runs
@@ -164,7 +161,7 @@ _PARTIAL_MASK_CLEAN: Final = (
 )
 """The list's number cleaned as :data:`blacklist_match.ids.masked_id.partial_mask` cleans it."""
 
-_PARTIAL_MASKS: Final = f"""
+PARTIAL_MASKS: Final = f"""
     SELECT rid, name_core_hash, age, published_on,
            regexp_extract(mask, '^([0-9]+)[*]+([0-9]*X?)$', 1) AS head,
            regexp_extract(mask, '^([0-9]+)[*]+([0-9]*X?)$', 2) AS tail
@@ -215,14 +212,13 @@ WHERE r.subject_type = 'person' AND r.id_kind IN {FULL_PERSON_KINDS_SQL}
 """
 
 
-PARTIAL_MASKS: Final = _PARTIAL_MASKS
 PARTIAL_MASKS_RELATION: Final = "match_partial_masks"
 """Where :func:`~blacklist_match.match.identity.find_candidates` stages the few entries
 :data:`PARTIAL_MASKS` finds (so the join builds on them, not on the records; and none, the
 join does not run)."""
 
 NAME_ONLY_PERSON: Final = (
-    f"{NAME_ONLY_PERSON_NO_ID}\nUNION ALL\n{name_only_partial_masks(f'({_PARTIAL_MASKS})')}"
+    f"{NAME_ONLY_PERSON_NO_ID}\nUNION ALL\n{name_only_partial_masks(f'({PARTIAL_MASKS})')}"
 )
 """The person half of ``name_only`` in one statement (the plan that Spark runs)."""
 
