@@ -29,8 +29,19 @@ from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
-from blacklist_match.since_last import ScopeSize, build_scope
+from blacklist_match.since_last import (
+    MATCHED_CHANGES,
+    REUSED_CANDIDATES,
+    ScopeSize,
+    build_scope,
+    in_store,
+)
 from blacklist_match.store import Store
+from blacklist_match.stored_candidates import (
+    forget_candidates,
+    save_candidates,
+    stored_watermark,
+)
 from blacklist_match.util import query_frame
 
 
@@ -47,6 +58,13 @@ class RunResult:
     rules_digest: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     list_state: dict[str, Any] = field(default_factory=dict)
+    candidates: pl.DataFrame | None = None
+    """The candidates to keep in ``match_candidates`` (None: this run cannot bring them up
+    to date, as a run ``as_of`` a date: the stored ones are then marked out of date)."""
+    rescreened_records: pl.Series | None = None
+    """Records screened against the whole list (None with ``candidates``: all of them)."""
+    changed_entries: pl.DataFrame | None = None
+    """Entries screened again or reused (``entry_id``, ``listed_from``) on a since-last run."""
 
 
 def _database_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -86,6 +104,7 @@ CANDIDATE_SCHEMA: Final = pl.Schema(
         "tier": pl.String,
         "score": pl.Float64,
         **dict.fromkeys(("link", "via", "evidence"), pl.String),
+        "subject_key": pl.String,
     }
 )
 """The columns of :func:`~blacklist_match.match.identity.find_candidates` (a test holds the
@@ -99,22 +118,12 @@ def find_candidates_schema() -> pl.DataFrame:
 
 
 def _review_views(size: ScopeSize) -> dict[str, str]:
-    """What a since-last run's review state reads instead of the store's big tables: every
-    flag it reports is on a scoped record, and on a changed entry unless records changed."""
-    if not size.changed and not size.near:
+    """What a since-last run's review state reads instead of the store's ``list_entries``:
+    every flag it reports is on a changed entry unless records changed. (The records'
+    subject keys come with the candidates.)"""
+    if size.changed or not (size.near or size.shown):
         return {}
-    if not size.near:
-        return {"records": "SELECT * FROM scope.main.changed_records"}
-    if not size.changed:
-        return {
-            "records": "SELECT * FROM scope.main.near_records",
-            "list_entries": "SELECT * FROM scope.main.changed_entries",
-        }
-    return {
-        "records": "SELECT * FROM scope.main.changed_records UNION ALL "
-        "SELECT * FROM scope.main.near_records "
-        "WHERE record_id NOT IN (SELECT record_id FROM scope.main.changed_records)"
-    }
+    return {"list_entries": "SELECT * FROM scope.main.changed_entries"}
 
 
 _NO_FLAGS: dict[tuple[str, bool], pl.DataFrame] = {}
@@ -170,8 +179,16 @@ def run_batch(
             if candidates.is_empty()
             else build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
         )
-        return apply_review_state(con, flags, today=as_of or date.today(), **review)
+        return apply_review_state(
+            con,
+            flags,
+            today=as_of or date.today(),
+            subjects=candidates.select("record_id", "subject_key"),
+            **review,
+        )
 
+    rescreened: pl.Series | None = None
+    changed: pl.DataFrame | None = None
     if previous is None:
         mode = "full"
         candidates = find_candidates(con, as_of)
@@ -180,29 +197,37 @@ def run_batch(
     else:
         mode = "since_last"
         db = _database_name(con)
+        reuse = as_of is None and stored_watermark(con) == previous
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            size = build_scope(con, db, previous)
+            size = build_scope(con, db, previous, reuse=reuse)
             passes = []
             if size.changed:
                 passes.append({"records": "SELECT * FROM scope.main.changed_records"})
             if size.near:
                 passes.append(
-                    {
-                        "records": "SELECT * FROM scope.main.near_records",
-                        "entries": "SELECT * FROM scope.main.changed_entries",
-                    }
+                    {"records": "SELECT * FROM scope.main.near_records", "entries": MATCHED_CHANGES}
                 )
             found = []
             for views in passes:
                 with _scope(con, db, views):
                     found.append(find_candidates(con, as_of))
+            screened = size.changed + size.near
+            if size.shown:
+                reused = query_frame(con, in_store(REUSED_CANDIDATES, db))
+                if size.changed:  # screened against the whole list: their pairs are found anew
+                    reused = reused.join(
+                        query_frame(con, "SELECT record_id FROM scope.main.changed_records"),
+                        on="record_id",
+                        how="anti",
+                    )
+                found.append(reused)
+                screened += reused["record_id"].n_unique()
             candidates = (
                 pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
                 if found
                 else find_candidates_schema()
             )
-            screened = size.changed + size.near
             rescreened = (
                 query_frame(con, "SELECT record_id FROM scope.main.changed_records")["record_id"]
                 if size.changed
@@ -210,10 +235,10 @@ def run_batch(
             )
             changed = query_frame(
                 con,
-                "SELECT entry_id, bool_and(new_entry) AS new_entry FROM scope.main.changed_keys "
-                "GROUP BY entry_id",
+                "SELECT entry_id, listed_from, bool_and(new_entry) AS new_entry "
+                "FROM scope.main.changed_keys GROUP BY entry_id, listed_from",
             )
-            changed_entries = changed["entry_id"]
+            changed_entries = changed["entry_id"].unique()
             # nothing paired, no record rescreened, every changed entry new since the last
             # run (which cannot have flagged it): no earlier flag is in scope to look up
             quiet = candidates.is_empty() and not size.changed and changed["new_entry"].all()
@@ -227,6 +252,9 @@ def run_batch(
         finally:
             con.execute("DETACH scope")
     return RunResult(
+        candidates=candidates if as_of is None else None,
+        rescreened_records=rescreened,
+        changed_entries=None if changed is None else changed.select("entry_id", "listed_from"),
         rules_digest=rules.digest,
         counts={
             "records_screened": screened,
@@ -248,6 +276,16 @@ def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
     review event per flag it reported."""
     store.mark_committed()
     record_flag_events(store.con, result.flags, result.run_id)
+    if result.candidates is None:
+        forget_candidates(store.con)
+    else:
+        save_candidates(
+            store.con,
+            result.candidates,
+            watermark=result.watermark,
+            rescreened_records=result.rescreened_records,
+            changed_entries=result.changed_entries,
+        )
     store.con.execute(
         "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -30,10 +30,18 @@ STATUS: Final = "status"
 SUBJECT_KEY: Final = "subject_key"
 KEY_SEPARATOR: Final = "|"
 
-SUBJECT_KEY_SQL: Final = (
-    "coalesce(id_norm, id_alt_norm, 'name:' || coalesce(subject_type, '') || ':' || name_key)"
-)
-"""Who a record is about: its canonical ID, else its name key (the same in check())."""
+
+def subject_key_sql(alias: str = "") -> str:
+    """SQL: who a record is about: its canonical ID, else its name key (the same in
+    check()); ``alias``: the records table's alias, if any."""
+    t = f"{alias}." if alias else ""
+    return (
+        f"coalesce({t}id_norm, {t}id_alt_norm, "
+        f"'name:' || coalesce({t}subject_type, '') || ':' || {t}name_key)"
+    )
+
+
+SUBJECT_KEY_SQL: Final = subject_key_sql()
 
 
 class FlagStatus(StrEnum):
@@ -139,6 +147,7 @@ def apply_review_state(
     rescreened_records: pl.Series | None,
     changed_entries: pl.Series | None,
     earlier_flags: bool = True,
+    subjects: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Give each flag its ``status`` against the store's history and decisions, and add a
     ``retracted`` row for every open flag that no longer holds.
@@ -148,6 +157,8 @@ def apply_review_state(
     A flag whose entry has ended by ``today`` is retracted if it was open, else dropped.
     ``earlier_flags`` false says no earlier flag can be in scope (``flags`` empty, no record
     rescreened, every changed entry new since the last run): the history is not read.
+    ``subjects`` (``record_id``, ``subject_key``: the candidates' own) saves reading the
+    records' subject keys from the store's ``records``.
     """
     if not earlier_flags and not flags.is_empty():
         raise ValueError("flags were reported: their earlier states must be read")
@@ -164,7 +175,7 @@ def apply_review_state(
                 pl.lit(None, pl.String).alias(STATUS), pl.lit(None, pl.String).alias(SUBJECT_KEY)
             )
         else:
-            current = _current_states(con, keyed, latest, today)
+            current = _current_states(con, keyed, latest, today, subjects)
     finally:
         con.unregister("reported_flags")
     report_columns = [c for c in flags.columns]
@@ -191,17 +202,24 @@ def apply_review_state(
 
 
 def _current_states(
-    con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, latest: pl.DataFrame, today: date
+    con: duckdb.DuckDBPyConnection,
+    keyed: pl.DataFrame,
+    latest: pl.DataFrame,
+    today: date,
+    subjects: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The reported flags (also registered on ``con`` as ``reported_flags``) with their
     ``status`` against their subject, current listing, previous state and decision, and a
     confirmation noted in the explanation; flags whose entry has ended and that were not
     open are dropped."""
-    subjects = query_frame(
-        con,
-        f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
-        "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
-    )
+    if subjects is None:
+        subjects = query_frame(
+            con,
+            f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
+            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
+        )
+    else:
+        subjects = subjects.select(S.RECORD_ID, SUBJECT_KEY).unique(S.RECORD_ID)
     listing = query_frame(
         con,
         "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "

@@ -38,6 +38,8 @@ from blacklist_match.match.fuzzy import (
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.store_schema import (
     CLEAN_ID_SQL,
+    MATCH_CANDIDATE_PAIR_COLUMNS,
+    MATCH_CANDIDATE_RECORD_COLUMNS,
     PERSON18_SQL,
     UNSCREENED_ENTRY_COLUMNS,
     key_hash_expr,
@@ -56,10 +58,18 @@ _SCREEN_CHANGED: Final = "screen_load_id > $watermark"
 republished with a screened column changed: ``store_schema.SCREENED_ENTRY_COLUMNS``).
 A plain comparison of the column, so the scan skips the row groups loaded before."""
 
+_MATCHED_CHANGE: Final = "(NOT $reuse OR match_load_id > $watermark)"
+"""An entry changed since the last run in a column the tiers read (new, corrected in its
+name, type, ID, age or publication date, or its end moved later or went): its records are
+found and matched again. The others (ended, or a court or case number corrected) pair with
+the records they paired with before: with ``$reuse`` (the last run's candidates are kept
+in ``match_candidates``) those pairs are read from there (:data:`REUSED_CANDIDATES`)."""
+
 _CHANGED_KEYS: Final = f"""
 CREATE TABLE scope.changed_keys AS
 SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
-    SELECT rid, entry_id, first_load_id > $watermark AS new_entry, debtor_type, id_kind,
+    SELECT rid, entry_id, listed_from, first_load_id > $watermark AS new_entry,
+           {_MATCHED_CHANGE} AS matched_change, debtor_type, id_kind,
            id_norm_hash, id_alt_norm_hash,
            org_code_key_hash, mask_key_hash, name_key_hash, name_core_hash,
            typo_head_hash, typo_tail_hash,
@@ -126,7 +136,7 @@ without an ID against every company record, and of those with only a registratio
 against records with an organisation code or USCC, and the other way round)."""
 
 _ENTRY_KEYS: Final = "\n    UNION ALL ".join(
-    f"SELECT '{probe}' AS probe, {key} AS k FROM scope.main.changed_keys"
+    f"SELECT '{probe}' AS probe, {key} AS k FROM matched_changes"
     + (f" WHERE {condition}" if condition else "")
     for probe, key, condition in _ENTRY_PROBES
 )
@@ -135,8 +145,9 @@ entry took twice as long)."""
 
 _PROBE_KEYS: Final = f"""
 CREATE TABLE scope.probe_keys AS
-WITH entities AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'entity'),
-persons AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'person'),
+WITH matched_changes AS (SELECT * FROM scope.main.changed_keys WHERE matched_change),
+entities AS (SELECT * FROM matched_changes WHERE debtor_type = 'entity'),
+persons AS (SELECT * FROM matched_changes WHERE debtor_type = 'person'),
 officers_of_entities AS (  -- officers of changed company entries: their person records
     SELECT o.person_id_norm_hash AS k FROM STORE_DB.main.officers o
     JOIN entities e ON o.entity_org_code_key_hash = e.org_code_key_hash
@@ -172,7 +183,7 @@ _MASKED_SEMI_JOIN: Final = f"""
 SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
     SELECT mask_key_hash, name_key_hash, name_core_hash,
            id_kind <> 'masked_resident_id' AS full_id
-    FROM scope.main.changed_keys WHERE {_MASK_KEYED_PERSON}) e
+    FROM scope.main.changed_keys WHERE matched_change AND {_MASK_KEYED_PERSON}) e
   ON r.mask_key_hash = e.mask_key_hash
  AND (e.full_id OR r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
 WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
@@ -267,19 +278,45 @@ WHERE rid IN (SELECT rid FROM scope.main.hits WHERE scope = '{scope}')
 
 SKIPPED_ENTRY_COLUMNS: Final = (
     "end_reason", "snapshot_absent_on", *UNSCREENED_ENTRY_COLUMNS,
-    "row_hash", "first_load_id", "last_load_id", "screen_load_id", "changed_at",
+    "row_hash", "first_load_id", "last_load_id", "screen_load_id", "match_load_id",
+    "changed_at",
 )  # fmt: skip
 """Columns of ``list_entries`` that no tier or review step reads (a flag's entry columns are
 those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the scope."""
 
 _CHANGED_ENTRIES: Final = f"""
 CREATE TABLE scope.changed_entries AS
-SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}) FROM STORE_DB.main.list_entries
-WHERE {_SCREEN_CHANGED}
+SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}), {_MATCHED_CHANGE} AS matched_change
+FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED}
 """
 
+MATCHED_CHANGES: Final = (
+    "SELECT * EXCLUDE (matched_change) FROM scope.main.changed_entries WHERE matched_change"
+)
+"""The changed entries whose records are matched again (the ``entries`` of that pass)."""
 
-def _in_store(sql: str, db: str) -> str:
+_CANDIDATE_RECORD: Final = ", ".join(f"c.{c}" for c in MATCH_CANDIDATE_RECORD_COLUMNS)
+_CANDIDATE_PAIR: Final = ", ".join(f"c.{c}" for c in MATCH_CANDIDATE_PAIR_COLUMNS)
+
+REUSED_CANDIDATES: Final = f"""
+SELECT {_CANDIDATE_RECORD},
+       e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
+       e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.listed_until,
+       {_CANDIDATE_PAIR}, c.subject_key
+FROM STORE_DB.main.match_candidates c
+JOIN scope.main.changed_entries e ON e.entry_id = c.entry_id AND e.listed_from = c.listed_from
+WHERE NOT e.matched_change
+  AND (e.listed_until IS NULL OR c.event_date < e.listed_until)
+"""
+"""The candidates of the changed entries whose matched columns did not change, as the last
+run found them (``match_candidates``) with the entry's columns as they are now, kept while
+the record's event falls before the entry's end (an end can only have come or moved
+earlier: one that moved later or went counts as a matched change). The record is not
+read: its columns were kept with the pair. Records screened again against the whole list
+are left out by the caller (their stored candidates are stale)."""
+
+
+def in_store(sql: str, db: str) -> str:
     """``sql`` with its ``STORE_DB`` catalog placeholder set to ``db`` (a quoted name)."""
     return sql.replace("STORE_DB", db)
 
@@ -290,30 +327,42 @@ class ScopeSize:
 
     changed: int
     near: int
+    shown: int = 0
+    """Changed entries whose candidates are reused (:data:`REUSED_CANDIDATES`)."""
 
 
-def build_scope(con: duckdb.DuckDBPyConnection, db: str, watermark: int) -> ScopeSize:
+def build_scope(
+    con: duckdb.DuckDBPyConnection, db: str, watermark: int, *, reuse: bool = False
+) -> ScopeSize:
     """Fill the attached ``scope`` schema for a run since load ``watermark``:
     ``changed_keys`` (the changed entries' keys, always), and where not empty
     ``changed_records``, ``near_records`` and ``changed_entries`` (full rows, only when some
-    record is near a changed entry). ``db`` is the store's quoted catalog name."""
-    parameters = {"watermark": watermark}
-    con.execute(_in_store(_CHANGED_KEYS, db), parameters)
-    con.execute(_in_store(_PROBE_KEYS, db), parameters)
+    record is near a changed entry, or some changed entry's candidates are reused). With
+    ``reuse`` (``match_candidates`` holds the last run's candidates) only the entries with a
+    matched change are probed. ``db`` is the store's quoted catalog name."""
+    parameters = {"watermark": watermark, "reuse": reuse}
+    con.execute(in_store(_CHANGED_KEYS, db), parameters)
+    shown = int(
+        con.execute("SELECT count(*) FROM scope.changed_keys WHERE NOT matched_change").fetchall()[
+            0
+        ][0]
+    )
+    probe_parameters = {"watermark": watermark}
+    con.execute(in_store(_PROBE_KEYS, db), probe_parameters)
     probes = {
         row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
     }
-    con.execute(_in_store(_hits_sql(probes), db), parameters)
+    con.execute(in_store(_hits_sql(probes), db), probe_parameters)
     sizes = dict(
         con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
+    if sizes.get(NEAR) or shown:
+        con.execute(in_store(_CHANGED_ENTRIES, db), parameters)
     if not sizes:
-        return ScopeSize(0, 0)
-    con.execute(_in_store(_FETCH, db))
-    con.execute(_in_store(_FETCH_NAMES, db))
+        return ScopeSize(0, 0, shown)
+    con.execute(in_store(_FETCH, db))
+    con.execute(in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
         if sizes.get(scope):
             con.execute(_SCOPE_RECORDS.format(scope=scope))
-    if sizes.get(NEAR):
-        con.execute(_in_store(_CHANGED_ENTRIES, db), parameters)
-    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)))
+    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), shown)

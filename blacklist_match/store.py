@@ -44,6 +44,7 @@ from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
+    MATCHED_ENTRY_COLUMNS,
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
@@ -192,18 +193,24 @@ class Store:
 
     def _add_screen_load_id(self) -> bool:
         """Give an older store's ``list_entries`` the ``screen_load_id`` column, set to
-        ``last_load_id`` (what changed in an entry before is not known: any change counts);
-        True when the column was added."""
-        present = self.con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'list_entries' "
-            "AND column_name = 'screen_load_id' "
-            "AND database_name = current_database() AND schema_name = current_schema()"
-        ).fetchall()[0][0]
-        if not present:
-            with self.transaction():
-                self.con.execute("ALTER TABLE list_entries ADD COLUMN screen_load_id BIGINT")
-                self.con.execute("UPDATE list_entries SET screen_load_id = last_load_id")
-        return not present
+        ``last_load_id``, and the ``match_load_id`` column, set to ``screen_load_id`` (what
+        changed in an entry before is not known: any change counts); True when a column was
+        added."""
+        added = False
+        fills = (("screen_load_id", "last_load_id"), ("match_load_id", "screen_load_id"))
+        for column, fill in fills:
+            present = self.con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'list_entries' "
+                "AND column_name = ? "
+                "AND database_name = current_database() AND schema_name = current_schema()",
+                [column],
+            ).fetchall()[0][0]
+            if not present:
+                with self.transaction():
+                    self.con.execute(f"ALTER TABLE list_entries ADD COLUMN {column} BIGINT")
+                    self.con.execute(f"UPDATE list_entries SET {column} = {fill}")
+                added = True
+        return added
 
     @staticmethod
     def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -405,15 +412,18 @@ class Store:
         if changed:
             updates = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in ENTRY_COLUMNS[2:])
             updates += "".join(f", {c} = s.{c}" for c in key_hash_columns("list_entries"))
-            screened_change = " OR ".join(
-                f"e.{_quote(c)} IS DISTINCT FROM s.{_quote(c)}" for c in SCREENED_ENTRY_COLUMNS
+            screened_change, matched_change = (
+                " OR ".join(f"e.{_quote(c)} IS DISTINCT FROM s.{_quote(c)}" for c in columns)
+                for columns in (SCREENED_ENTRY_COLUMNS, MATCHED_ENTRY_COLUMNS)
             )
             con.execute(
                 f"""
                 UPDATE list_entries AS e SET {updates}, row_hash = s.row_hash,
                        last_load_id = $load, changed_at = $now,
                        screen_load_id = CASE WHEN {screened_change} THEN $load
-                                             ELSE e.screen_load_id END
+                                             ELSE e.screen_load_id END,
+                       match_load_id = CASE WHEN {matched_change} THEN $load
+                                            ELSE e.match_load_id END
                 FROM (SELECT s.*, {row_hash} AS row_hash{key_hash_select("list_entries", "s")}
                       FROM {_STAGED} s JOIN matched m USING (entry_id, listed_from)
                       WHERE m.changed) AS s
@@ -487,9 +497,9 @@ class Store:
         con.execute(
             f"""
             INSERT INTO list_entries ({columns}, rid, {hashes}, row_hash, first_load_id,
-                                      last_load_id, screen_load_id, changed_at)
+                                      last_load_id, screen_load_id, match_load_id, changed_at)
             SELECT {columns}, {rid}{key_hash_select("list_entries", "s")},
-                   {_row_hash(ENTRY_COLUMNS)}, $load, $load, $load, $now
+                   {_row_hash(ENTRY_COLUMNS)}, $load, $load, $load, $load, $now
             FROM {_STAGED} s {unmatched}
             """,
             {"load": load_id, "now": now, **({"first": first} if matched else {})},
@@ -533,7 +543,11 @@ class Store:
             f"""
             UPDATE list_entries AS target
             SET listed_until = ends.listed_until, end_reason = ends.end_reason,
-                last_load_id = $load, screen_load_id = $load, changed_at = $now
+                last_load_id = $load, screen_load_id = $load, changed_at = $now,
+                -- an end that moves later or goes: the entry may pair with more records
+                match_load_id = CASE WHEN ends.listed_until IS NULL
+                                          OR ends.listed_until > target.listed_until
+                                     THEN $load ELSE target.match_load_id END
             FROM (
                 SELECT e.entry_id, e.listed_from,
                        least(min(r.removed_on), any_value(e.snapshot_absent_on)) AS listed_until,

@@ -172,6 +172,7 @@ DDL: Final = (
         first_load_id BIGINT NOT NULL,
         last_load_id BIGINT NOT NULL,
         screen_load_id BIGINT,
+        match_load_id BIGINT,
         changed_at TIMESTAMP NOT NULL
     )
     """,
@@ -258,6 +259,29 @@ DDL: Final = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS match_candidates (
+        record_id VARCHAR NOT NULL,
+        agency VARCHAR,
+        record_type VARCHAR,
+        sub_type VARCHAR,
+        subject_type VARCHAR,
+        subject_name VARCHAR,
+        subject_id VARCHAR,
+        event_date DATE,
+        amount DOUBLE,
+        subject_id_kind VARCHAR,
+        subject_id_valid BOOLEAN,
+        entry_id VARCHAR NOT NULL,
+        listed_from DATE NOT NULL,
+        tier VARCHAR,
+        score DOUBLE,
+        link VARCHAR,
+        via VARCHAR,
+        evidence VARCHAR,
+        subject_key VARCHAR
+    )
+    """,
+    """
     CREATE SEQUENCE IF NOT EXISTS review_event_ids START 1
     """,
     """
@@ -326,6 +350,31 @@ SCREENED_ENTRY_COLUMNS: Final = tuple(
 )
 """The columns besides the key (``entry_id``, ``listed_from``) whose change can change a
 flag: a change to any of them sets ``screen_load_id`` to the load."""
+
+SHOWN_ENTRY_COLUMNS: Final = ("case_no", "court")
+"""Screened columns that no tier reads: a flag shows them (``case_no`` is also in its key),
+but they cannot change which records pair with the entry."""
+
+MATCHED_ENTRY_COLUMNS: Final = tuple(
+    column for column in SCREENED_ENTRY_COLUMNS if column not in SHOWN_ENTRY_COLUMNS
+)
+"""The columns the tiers read (the name, type, ID, age and publication date, and what is
+derived from them): a change to any of them sets ``match_load_id`` to the load, and so does
+an end that moves later or goes (the entry can then pair with records it did not)."""
+
+MATCH_CANDIDATE_RECORD_COLUMNS: Final = (
+    "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",
+    "subject_id", "event_date", "amount", "subject_id_kind", "subject_id_valid",
+)  # fmt: skip
+MATCH_CANDIDATE_PAIR_COLUMNS: Final = ("tier", "score", "link", "via", "evidence")
+MATCH_CANDIDATE_COLUMNS: Final = (
+    *MATCH_CANDIDATE_RECORD_COLUMNS, "entry_id", "listed_from",
+    *MATCH_CANDIDATE_PAIR_COLUMNS, "subject_key",
+)  # fmt: skip
+"""``match_candidates``: the last successful run's candidates (as of each record's event
+date, with no ``as_of``), without the entry's columns, which are read afresh. A since-last
+run takes the pairs of an entry whose matched columns did not change from here (a removal,
+or a corrected court or case number) instead of matching its records again."""
 
 RECORD_COLUMNS: Final = (
     "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",

@@ -291,6 +291,7 @@ def run_batch_spark(
         "flags": flags.height,
     }
     return RunResult(
+        candidates=candidates if as_of is None else None,
         run_id=uuid.uuid4().hex,
         mode="full",
         flags=flags,

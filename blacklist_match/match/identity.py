@@ -41,6 +41,7 @@ from blacklist_match.match.registry import (
     REGISTRY_LINK,
     age_consistent_sql,
 )
+from blacklist_match.review import subject_key_sql
 from blacklist_match.util import query_frame
 
 EVIDENCE: Final = "evidence"
@@ -217,7 +218,8 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def candidates_sql(pairs: str, *, ordered: bool = True) -> str:
-    """Candidates joined to their record and entry, kept only where the entry was listed
+    """Candidates joined to their record and entry (with the record's ``subject_key``, which
+    the review and the stored candidates keep), kept only where the entry was listed
     on the record's event date and the pair's keys agree as text (:data:`_KEYS_AGREE`);
     ``$as_of`` (a DATE or NULL) is the one bound parameter. Sorted by record and entry
     unless ``ordered`` is false (the caller then sorts: Polars does it several times faster
@@ -234,7 +236,8 @@ def candidates_sql(pairs: str, *, ordered: bool = True) -> str:
            r.id_norm IS NOT NULL AS subject_id_valid,
            e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
            e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.known_until AS listed_until,
-           p.tier, p.score, p.link, p.via, {_EVIDENCE} AS evidence
+           p.tier, p.score, p.link, p.via, {_EVIDENCE} AS evidence,
+           {subject_key_sql("r")} AS subject_key
     FROM pairs p
     JOIN records r ON r.rid = p.record_rid
     JOIN known e ON e.rid = p.entry_rid

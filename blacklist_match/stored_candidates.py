@@ -1,0 +1,83 @@
+"""The last successful run's candidates, kept in the store (``match_candidates``).
+
+A since-last run reads from here the pairs of a changed entry whose matched columns did not
+change (a removal, a corrected court or case number: :mod:`blacklist_match.since_last`)
+instead of finding and matching its records again, and every successful run brings the
+table up to date in the transaction that records it (:func:`save_candidates`). The
+candidates are those of a run with no ``as_of`` (the list as it is known now); ``meta``
+keeps the watermark of the run that wrote them, so a run that did not (a failed run, a
+run ``as_of`` a date) leaves nothing a later run would trust.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import duckdb
+import polars as pl
+
+from blacklist_match.store_schema import MATCH_CANDIDATE_COLUMNS
+
+WATERMARK_KEY: Final = "match_candidates_watermark"
+
+_ENTRY_KEY: Final = ("entry_id", "listed_from")
+_INSERT: Final = (
+    f"INSERT INTO match_candidates ({', '.join(MATCH_CANDIDATE_COLUMNS)}) "  # noqa: S608
+    "SELECT * FROM saved_candidates"
+)
+
+
+def stored_watermark(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The watermark of the run whose candidates ``match_candidates`` holds (None: none)."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [WATERMARK_KEY]).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def forget_candidates(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the stored candidates out of date (a run that could not bring them up to date)."""
+    con.execute("DELETE FROM meta WHERE key = ?", [WATERMARK_KEY])
+
+
+def save_candidates(
+    con: duckdb.DuckDBPyConnection,
+    candidates: pl.DataFrame,
+    *,
+    watermark: int,
+    rescreened_records: pl.Series | None,
+    changed_entries: pl.DataFrame | None,
+) -> None:
+    """Bring ``match_candidates`` up to date with a run's ``candidates`` (in the caller's
+    transaction). A full run (``rescreened_records`` None) replaces them all; a since-last
+    run replaces those of the records it screened against the whole list and of the
+    entries that changed (``entry_id``, ``listed_from``), which are exactly the pairs it
+    found again or reused: every other stored pair is of a record and an entry that did not
+    change."""
+    if rescreened_records is None:
+        con.execute("DELETE FROM match_candidates")
+    else:
+        con.register("saved_rescreened", rescreened_records.rename("record_id").to_frame())
+        entries = (
+            changed_entries
+            if changed_entries is not None
+            else pl.DataFrame(schema={"entry_id": pl.String, "listed_from": pl.Date})
+        )
+        con.register("saved_changed_entries", entries.select(_ENTRY_KEY))
+        try:
+            con.execute(
+                "DELETE FROM match_candidates "
+                "WHERE record_id IN (SELECT record_id FROM saved_rescreened)"
+            )
+            con.execute(
+                "DELETE FROM match_candidates AS c USING saved_changed_entries AS e "
+                "WHERE c.entry_id = e.entry_id AND c.listed_from = e.listed_from"
+            )
+        finally:
+            con.unregister("saved_rescreened")
+            con.unregister("saved_changed_entries")
+    if not candidates.is_empty():
+        con.register("saved_candidates", candidates.select(MATCH_CANDIDATE_COLUMNS).to_arrow())
+        try:
+            con.execute(_INSERT)
+        finally:
+            con.unregister("saved_candidates")
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [WATERMARK_KEY, str(watermark)])
