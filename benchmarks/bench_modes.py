@@ -31,7 +31,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).parent))
 import scale_data
 
-from blacklist_match.batch import record_batch_run, run_batch
+from blacklist_match.batch import RunResult, report_and_record, run_batch
 from blacklist_match.rules import RulePack
 from blacklist_match.screener import Screener
 from blacklist_match.store import Store
@@ -60,12 +60,14 @@ def build_store(entries: int, records: int) -> tuple[Path, np.ndarray, np.ndarra
             f"in {time.perf_counter() - started:.1f} s"
         )
     with duckdb.connect(str(db), read_only=True) as con:
-        retired = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_keys'"
+        outdated = con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_keys') "
+            "+ (SELECT (count(*) = 0)::INT FROM duckdb_columns() WHERE table_name = 'list_entries' "
+            "AND column_name = 'match_load_id')"
         ).fetchall()[0][0]
-    if retired:  # a store cached before since-last probed the records' own key hashes
+    if outdated:  # a store cached before a schema change the writer's open makes
         with Store.open(db):
-            pass  # a writer's open drops it and republishes the read-only copy
+            pass  # the open upgrades it and republishes the read-only copy
     return db, ids, names
 
 
@@ -103,7 +105,7 @@ def library_latency(db: Path, ids: np.ndarray, names: np.ndarray, calls: int) ->
     }
 
 
-CHANGES: Final = ("new", "paid", "corrected")
+CHANGES: Final = ("new", "paid", "corrected", "removed", "renamed")
 
 
 def _list_change(db: Path, entries: int, kind: str) -> Path:
@@ -111,9 +113,24 @@ def _list_change(db: Path, entries: int, kind: str) -> Path:
     seed: they pair with almost no record); ``paid``: every hundredth listed entry
     republished with its performance changed (a status update: nothing a flag reads
     changed, so no record is screened); ``corrected``: every hundredth listed entry
-    republished with its court's name corrected (shown in flags: its records are screened
-    again)."""
-    if kind == "new":
+    republished with its court's name corrected (shown in flags: the run reports their
+    flags again, from the stored pairs); ``removed``: removal notices for every hundredth
+    entry (their flags after the removal date are retracted, from the stored pairs);
+    ``renamed``: every hundredth entry republished with its name corrected (what the tiers
+    read: its records are found and matched again)."""
+    if kind == "removed":
+        listed = pl.read_parquet(db.with_name("list.parquet"))
+        change = listed.gather_every(100).select(
+            "case_no",
+            pl.lit("2024-06-30").alias("removed_on"),
+            pl.lit("履行完毕").alias("reason"),
+        )
+    elif kind == "renamed":
+        listed = pl.read_parquet(db.with_name("list.parquet"))
+        change = listed.gather_every(100).with_columns(
+            pl.col("name").str.replace("^(.)", "${1}${1}")
+        )
+    elif kind == "new":
         change, _ids, _names, _codes = scale_data.court_list(entries // 100, seed=9)
         change = change.with_columns(pl.col("case_no").str.replace("^", "(2021)增"))
     elif kind == "paid":
@@ -128,27 +145,36 @@ def _list_change(db: Path, entries: int, kind: str) -> Path:
 
 
 def since_last_ratio(db: Path, entries: int, kind: str = "new") -> dict[str, float]:
-    """A full run, then ``run --since-last`` after the change, timed in one process. A first
-    full run (not timed) pays the process's one-time costs (imports, DuckDB's first read of
-    the store's columns), so neither timed run carries them."""
+    """A full run, then ``run --since-last`` after the change, timed in one process, each as
+    the ``run`` command does it (screen, write the report, record the run and its
+    candidates). A first full run (not timed) pays the process's one-time costs (imports,
+    DuckDB's first read of the store's columns), so neither timed run carries them."""
     work = db.with_name("since_last.duckdb")
     shutil.copyfile(db, work)
     pack = RulePack.load()
     change_file = _list_change(db, entries, kind)
+    reports = work.with_name("reports")
+
+    def run(store: Store, *, since_last: bool, name: str) -> tuple[RunResult, float]:
+        """``run [--since-last]`` in this process: screen, write the report, record it."""
+        started = time.perf_counter()
+        result = run_batch(store, pack, since_last=since_last)
+        report_and_record(store, result, reports / name / "flags.parquet", options={})
+        return result, time.perf_counter() - started
+
     try:
         with Store.open(work) as store:
-            run_batch(store, pack)
-            started = time.perf_counter()
-            full = run_batch(store, pack)
-            full_s = time.perf_counter() - started
-            record_batch_run(store, full, Path("bench"))
-            store.ingest_list(change_file)
-            started = time.perf_counter()
-            since = run_batch(store, pack, since_last=True)
-            since_s = time.perf_counter() - started
+            run(store, since_last=False, name="warm-up")
+            full, full_s = run(store, since_last=False, name="full")
+            if kind == "removed":
+                store.ingest_removals(change_file)
+            else:
+                store.ingest_list(change_file)
+            since, since_s = run(store, since_last=True, name="since-last")
     finally:
         work.unlink(missing_ok=True)
         Path(f"{work}.readonly").unlink(missing_ok=True)
+        shutil.rmtree(reports, ignore_errors=True)
     return {
         "full_s": full_s,
         "full_flags": full.flags.height,

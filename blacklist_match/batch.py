@@ -26,11 +26,11 @@ import polars as pl
 
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS
 from blacklist_match.match.identity import find_candidates
+from blacklist_match.report import ReportFiles, record_run, write_report
 from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.since_last import (
-    MATCHED_CHANGES,
     REUSED_CANDIDATES,
     ScopeSize,
     build_scope,
@@ -63,8 +63,9 @@ class RunResult:
     to date, as a run ``as_of`` a date: the stored ones are then marked out of date)."""
     rescreened_records: pl.Series | None = None
     """Records screened against the whole list (None with ``candidates``: all of them)."""
-    changed_entries: pl.DataFrame | None = None
-    """Entries screened again or reused (``entry_id``, ``listed_from``) on a since-last run."""
+    changed_entry_rids: pl.Series | None = None
+    """Row ids of the entries a since-last run found changed (their pairs were found again
+    or reused)."""
 
 
 def _database_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -105,6 +106,7 @@ CANDIDATE_SCHEMA: Final = pl.Schema(
         "score": pl.Float64,
         **dict.fromkeys(("link", "via", "evidence"), pl.String),
         "subject_key": pl.String,
+        "entry_rid": pl.Int64,
     }
 )
 """The columns of :func:`~blacklist_match.match.identity.find_candidates` (a test holds the
@@ -117,13 +119,22 @@ def find_candidates_schema() -> pl.DataFrame:
     return pl.DataFrame(schema=CANDIDATE_SCHEMA)
 
 
-def _review_views(size: ScopeSize) -> dict[str, str]:
-    """What a since-last run's review state reads instead of the store's ``list_entries``:
-    every flag it reports is on a changed entry unless records changed. (The records'
-    subject keys come with the candidates.)"""
+def _review_views(size: ScopeSize, db: str) -> dict[str, str]:
+    """What a since-last run's review state reads instead of the store's ``list_entries``
+    (each reported flag's current end): every flag it reports is on a changed entry unless
+    records changed. (The records' subject keys come with the candidates.)"""
     if size.changed or not (size.near or size.shown):
         return {}
-    return {"list_entries": "SELECT * FROM scope.main.changed_entries"}
+    ends = []
+    if size.near:
+        ends.append("SELECT entry_id, listed_from, listed_until FROM scope.main.changed_entries")
+    if size.shown:
+        ends.append(
+            "SELECT DISTINCT c.entry_id, c.listed_from, e.listed_until "
+            f"FROM {db}.main.match_candidates c "
+            "JOIN scope.main.shown_entries e ON e.rid = c.entry_rid"
+        )
+    return {"list_entries": " UNION ALL ".join(ends)}
 
 
 _NO_FLAGS: dict[tuple[str, bool], pl.DataFrame] = {}
@@ -187,74 +198,37 @@ def run_batch(
             **review,
         )
 
-    rescreened: pl.Series | None = None
-    changed: pl.DataFrame | None = None
     if previous is None:
-        mode = "full"
         candidates = find_candidates(con, as_of)
         screened = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
         flags = flags_of(candidates, rescreened_records=None, changed_entries=None)
+        kept: pl.DataFrame | None = candidates
+        rescreened: pl.Series | None = None
+        changed_rids: pl.Series | None = None
     else:
-        mode = "since_last"
         db = _database_name(con)
+        # the stored candidates are the last run's, and this run can bring them up to date
         reuse = as_of is None and stored_watermark(con) == previous
         con.execute("ATTACH ':memory:' AS scope")
         try:
             size = build_scope(con, db, previous, reuse=reuse)
-            passes = []
-            if size.changed:
-                passes.append({"records": "SELECT * FROM scope.main.changed_records"})
-            if size.near:
-                passes.append(
-                    {"records": "SELECT * FROM scope.main.near_records", "entries": MATCHED_CHANGES}
-                )
-            found = []
-            for views in passes:
-                with _scope(con, db, views):
-                    found.append(find_candidates(con, as_of))
-            screened = size.changed + size.near
-            if size.shown:
-                reused = query_frame(con, in_store(REUSED_CANDIDATES, db))
-                if size.changed:  # screened against the whole list: their pairs are found anew
-                    reused = reused.join(
-                        query_frame(con, "SELECT record_id FROM scope.main.changed_records"),
-                        on="record_id",
-                        how="anti",
-                    )
-                found.append(reused)
-                screened += reused["record_id"].n_unique()
-            candidates = (
-                pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
-                if found
-                else find_candidates_schema()
-            )
-            rescreened = (
-                query_frame(con, "SELECT record_id FROM scope.main.changed_records")["record_id"]
-                if size.changed
-                else pl.Series("record_id", [], pl.String)
-            )
-            changed = query_frame(
-                con,
-                "SELECT entry_id, listed_from, bool_and(new_entry) AS new_entry "
-                "FROM scope.main.changed_keys GROUP BY entry_id, listed_from",
-            )
-            changed_entries = changed["entry_id"].unique()
-            # nothing paired, no record rescreened, every changed entry new since the last
-            # run (which cannot have flagged it): no earlier flag is in scope to look up
-            quiet = candidates.is_empty() and not size.changed and changed["new_entry"].all()
-            with _scope(con, db, _review_views(size)):
+            since = _screen_scope(con, db, size, as_of)
+            candidates, screened = since.candidates, since.screened
+            rescreened, changed_rids = since.rescreened, since.changed_rids
+            with _scope(con, db, _review_views(size, db)):
                 flags = flags_of(
                     candidates,
                     rescreened_records=rescreened,
-                    changed_entries=changed_entries,
-                    earlier_flags=not quiet,
+                    changed_entries=since.changed_entries,
+                    earlier_flags=not since.quiet,
                 )
         finally:
             con.execute("DETACH scope")
+        kept = candidates if reuse else None
     return RunResult(
-        candidates=candidates if as_of is None else None,
+        candidates=kept if as_of is None else None,
         rescreened_records=rescreened,
-        changed_entries=None if changed is None else changed.select("entry_id", "listed_from"),
+        changed_entry_rids=changed_rids,
         rules_digest=rules.digest,
         counts={
             "records_screened": screened,
@@ -263,11 +237,80 @@ def run_batch(
         },
         list_state=store.list_state(),
         run_id=uuid.uuid4().hex,
-        mode=mode,
+        mode="full" if previous is None else "since_last",
         flags=flags,
         records_screened=screened,
         watermark=watermark,
         started_at=started,
+    )
+
+
+@dataclass(frozen=True)
+class _SinceLast:
+    """What a since-last run screened and found."""
+
+    candidates: pl.DataFrame
+    screened: int
+    rescreened: pl.Series
+    """Records screened against the whole list."""
+    changed_rids: pl.Series
+    """Row ids of every entry changed in something screening reads."""
+    changed_entries: pl.Series
+    """Entry ids whose earlier flags are in scope: the matched changes and the reused."""
+    quiet: bool
+    """Nothing paired, no record rescreened, every changed entry new since the last run
+    (which cannot have flagged it): no earlier flag is in scope to look up."""
+
+
+def _screen_scope(
+    con: duckdb.DuckDBPyConnection, db: str, size: ScopeSize, as_of: date | None
+) -> _SinceLast:
+    """Match the scoped records (:func:`~blacklist_match.since_last.build_scope`): those
+    loaded or relinked since against the whole list, those near a matched change against
+    those entries; and read the stored candidates of the other changed entries."""
+    passes = []
+    if size.changed:
+        passes.append({"records": "SELECT * FROM scope.main.changed_records"})
+    if size.near:
+        passes.append(
+            {
+                "records": "SELECT * FROM scope.main.near_records",
+                "entries": "SELECT * FROM scope.main.changed_entries",
+            }
+        )
+    found = []
+    for views in passes:
+        with _scope(con, db, views):
+            found.append(find_candidates(con, as_of))
+    rescreened = (
+        query_frame(con, "SELECT record_id FROM scope.main.changed_records")["record_id"]
+        if size.changed
+        else pl.Series("record_id", [], pl.String)
+    )
+    changed_entries = query_frame(con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys")
+    screened = size.changed + size.near
+    if size.shown:
+        stored = query_frame(con, in_store(REUSED_CANDIDATES, db))
+        # records screened against the whole list: their pairs were found anew
+        reused = stored.filter(
+            pl.col("in_window") & ~pl.col("record_id").is_in(rescreened.implode())
+        ).select(CANDIDATE_SCHEMA.names())
+        found.append(reused)
+        screened += reused["record_id"].n_unique()
+        changed_entries = pl.concat([changed_entries, stored.select("entry_id").unique()])
+    candidates = (
+        pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
+        if found
+        else find_candidates_schema()
+    )
+    changes = query_frame(con, "SELECT rid, new_entry FROM scope.main.changes")
+    return _SinceLast(
+        candidates=candidates,
+        screened=screened,
+        rescreened=rescreened,
+        changed_rids=changes["rid"],
+        changed_entries=changed_entries["entry_id"].unique(),
+        quiet=candidates.is_empty() and not size.changed and changes["new_entry"].all(),
     )
 
 
@@ -284,7 +327,7 @@ def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
             result.candidates,
             watermark=result.watermark,
             rescreened_records=result.rescreened_records,
-            changed_entries=result.changed_entries,
+            changed_entry_rids=result.changed_entry_rids,
         )
     store.con.execute(
         "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -299,3 +342,24 @@ def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
             str(report),
         ],
     )
+
+
+def report_and_record(
+    store: Store, result: RunResult, flags_path: Path, *, options: dict[str, Any]
+) -> ReportFiles:
+    """What ``run`` does after screening: write the report (flags, summary and manifest,
+    each in place only once whole), then record the run as the last successful one, in one
+    transaction."""
+    written = write_report(
+        result,
+        flags_path,
+        started_at=result.started_at,
+        inputs=store.input_digests(),
+        list_state=result.list_state,
+        options=options,
+        run_id=result.run_id,
+    )
+    with store.transaction():
+        record_run(store.con, written.manifest)
+        record_batch_run(store, result, written.flags)
+    return written

@@ -38,8 +38,7 @@ from blacklist_match.match.fuzzy import (
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.store_schema import (
     CLEAN_ID_SQL,
-    MATCH_CANDIDATE_PAIR_COLUMNS,
-    MATCH_CANDIDATE_RECORD_COLUMNS,
+    MATCH_CANDIDATE_COLUMNS,
     PERSON18_SQL,
     UNSCREENED_ENTRY_COLUMNS,
     key_hash_expr,
@@ -65,11 +64,20 @@ found and matched again. The others (ended, or a court or case number corrected)
 the records they paired with before: with ``$reuse`` (the last run's candidates are kept
 in ``match_candidates``) those pairs are read from there (:data:`REUSED_CANDIDATES`)."""
 
+_CHANGES: Final = f"""
+CREATE TABLE scope.changes AS
+SELECT rid, first_load_id > $watermark AS new_entry, {_MATCHED_CHANGE} AS matched_change
+FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED}
+"""
+"""Every entry changed since the last run in something screening reads, by row id: integer
+columns only, cheap to reach even where the changes are spread over the table (an end or a
+correction updates the entry in place, and reaching a few spread rows of a text column
+costs about a decode of the whole column)."""
+
 _CHANGED_KEYS: Final = f"""
 CREATE TABLE scope.changed_keys AS
 SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
-    SELECT rid, entry_id, listed_from, first_load_id > $watermark AS new_entry,
-           {_MATCHED_CHANGE} AS matched_change, debtor_type, id_kind,
+    SELECT rid, entry_id, first_load_id > $watermark AS new_entry, debtor_type, id_kind,
            id_norm_hash, id_alt_norm_hash,
            org_code_key_hash, mask_key_hash, name_key_hash, name_core_hash,
            typo_head_hash, typo_tail_hash,
@@ -78,12 +86,12 @@ SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
            CASE WHEN {_ENTRY_TYPO} THEN name_key END AS name_key,
            CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {PERSON18_SQL})
                 THEN {_ENTRY_RAW_ID} END AS raw
-    FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED})
+    FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED} AND {_MATCHED_CHANGE})
 """
-"""The changed entries' stored key hashes, with the hashed company-core prefix of company
-entries and the typo blocks (``head_hash``, ``tail_hash``, as the ``fuzzy_id_name`` tier
-stages them) of person entries whose number may be a typo. Narrow: the full rows are read
-only when some record is near a change (:data:`_CHANGED_ENTRIES`)."""
+"""The stored key hashes of the entries with a matched change, with the hashed company-core
+prefix of company entries and the typo blocks (``head_hash``, ``tail_hash``, as the
+``fuzzy_id_name`` tier stages them) of person entries whose number may be a typo. Narrow:
+the full rows are read only when some record is near a change (:data:`_CHANGED_ENTRIES`)."""
 
 _PERSON: Final = "debtor_type = 'person'"
 _MASK_KEYED_PERSON: Final = (
@@ -136,7 +144,7 @@ without an ID against every company record, and of those with only a registratio
 against records with an organisation code or USCC, and the other way round)."""
 
 _ENTRY_KEYS: Final = "\n    UNION ALL ".join(
-    f"SELECT '{probe}' AS probe, {key} AS k FROM matched_changes"
+    f"SELECT '{probe}' AS probe, {key} AS k FROM scope.main.changed_keys"
     + (f" WHERE {condition}" if condition else "")
     for probe, key, condition in _ENTRY_PROBES
 )
@@ -145,9 +153,8 @@ entry took twice as long)."""
 
 _PROBE_KEYS: Final = f"""
 CREATE TABLE scope.probe_keys AS
-WITH matched_changes AS (SELECT * FROM scope.main.changed_keys WHERE matched_change),
-entities AS (SELECT * FROM matched_changes WHERE debtor_type = 'entity'),
-persons AS (SELECT * FROM matched_changes WHERE debtor_type = 'person'),
+WITH entities AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'entity'),
+persons AS (SELECT * FROM scope.main.changed_keys WHERE debtor_type = 'person'),
 officers_of_entities AS (  -- officers of changed company entries: their person records
     SELECT o.person_id_norm_hash AS k FROM STORE_DB.main.officers o
     JOIN entities e ON o.entity_org_code_key_hash = e.org_code_key_hash
@@ -183,7 +190,7 @@ _MASKED_SEMI_JOIN: Final = f"""
 SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
     SELECT mask_key_hash, name_key_hash, name_core_hash,
            id_kind <> 'masked_resident_id' AS full_id
-    FROM scope.main.changed_keys WHERE matched_change AND {_MASK_KEYED_PERSON}) e
+    FROM scope.main.changed_keys WHERE {_MASK_KEYED_PERSON}) e
   ON r.mask_key_hash = e.mask_key_hash
  AND (e.full_id OR r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
 WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
@@ -286,34 +293,38 @@ those of :data:`~blacklist_match.batch.CANDIDATE_SCHEMA`): not copied into the s
 
 _CHANGED_ENTRIES: Final = f"""
 CREATE TABLE scope.changed_entries AS
-SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}), {_MATCHED_CHANGE} AS matched_change
-FROM STORE_DB.main.list_entries WHERE {_SCREEN_CHANGED}
+SELECT * EXCLUDE ({", ".join(SKIPPED_ENTRY_COLUMNS)}) FROM STORE_DB.main.list_entries
+WHERE {_SCREEN_CHANGED} AND {_MATCHED_CHANGE}
 """
+"""The full rows of the entries with a matched change (the ``entries`` their records are
+matched against)."""
 
-MATCHED_CHANGES: Final = (
-    "SELECT * EXCLUDE (matched_change) FROM scope.main.changed_entries WHERE matched_change"
-)
-"""The changed entries whose records are matched again (the ``entries`` of that pass)."""
+_SHOWN_ENTRIES: Final = """
+CREATE TABLE scope.shown_entries AS
+SELECT rid, case_no, court, listed_until FROM STORE_DB.main.list_entries
+WHERE screen_load_id > $watermark AND rid IN (
+    SELECT entry_rid FROM STORE_DB.main.match_candidates
+    WHERE entry_rid IN (SELECT rid FROM scope.main.changes WHERE NOT matched_change))
+"""
+"""The changed entries without a matched change that have stored candidates (no other can
+have a flag), with the columns such a change can touch: the case number as written, the
+court and the end. Everything else a candidate shows was kept with it."""
 
-_CANDIDATE_RECORD: Final = ", ".join(f"c.{c}" for c in MATCH_CANDIDATE_RECORD_COLUMNS)
-_CANDIDATE_PAIR: Final = ", ".join(f"c.{c}" for c in MATCH_CANDIDATE_PAIR_COLUMNS)
+_SHOWN: Final = ("case_no", "court", "listed_until")
 
 REUSED_CANDIDATES: Final = f"""
-SELECT {_CANDIDATE_RECORD},
-       e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
-       e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.listed_until,
-       {_CANDIDATE_PAIR}, c.subject_key
-FROM STORE_DB.main.match_candidates c
-JOIN scope.main.changed_entries e ON e.entry_id = c.entry_id AND e.listed_from = c.listed_from
-WHERE NOT e.matched_change
-  AND (e.listed_until IS NULL OR c.event_date < e.listed_until)
+SELECT {", ".join(f"c.{c}" for c in MATCH_CANDIDATE_COLUMNS if c not in _SHOWN)},
+       e.case_no, e.court, e.listed_until,
+       e.listed_until IS NULL OR c.event_date < e.listed_until AS in_window
+FROM STORE_DB.main.match_candidates c JOIN scope.main.shown_entries e ON e.rid = c.entry_rid
 """
-"""The candidates of the changed entries whose matched columns did not change, as the last
-run found them (``match_candidates``) with the entry's columns as they are now, kept while
-the record's event falls before the entry's end (an end can only have come or moved
-earlier: one that moved later or went counts as a matched change). The record is not
-read: its columns were kept with the pair. Records screened again against the whole list
-are left out by the caller (their stored candidates are stale)."""
+"""The stored candidates of :data:`_SHOWN_ENTRIES`, with the entry's shown columns as they are
+now, and ``in_window`` while the record's event falls before the entry's end (an end can
+only have come or moved earlier: one that moved later or went is a matched change); the
+caller keeps those, and the others' entries are in scope for the review (their open flags
+are retracted). Neither the record nor the rest of the entry is read. Columns in another
+order than a candidate's: the caller selects them by name. Records screened again against
+the whole list are left out by the caller (their stored candidates are stale)."""
 
 
 def in_store(sql: str, db: str) -> str:
@@ -328,25 +339,33 @@ class ScopeSize:
     changed: int
     near: int
     shown: int = 0
-    """Changed entries whose candidates are reused (:data:`REUSED_CANDIDATES`)."""
+    """Changed entries (without a matched change) whose stored candidates are reused
+    (:data:`REUSED_CANDIDATES`)."""
 
 
 def build_scope(
     con: duckdb.DuckDBPyConnection, db: str, watermark: int, *, reuse: bool = False
 ) -> ScopeSize:
-    """Fill the attached ``scope`` schema for a run since load ``watermark``:
-    ``changed_keys`` (the changed entries' keys, always), and where not empty
-    ``changed_records``, ``near_records`` and ``changed_entries`` (full rows, only when some
-    record is near a changed entry, or some changed entry's candidates are reused). With
-    ``reuse`` (``match_candidates`` holds the last run's candidates) only the entries with a
-    matched change are probed. ``db`` is the store's quoted catalog name."""
+    """Fill the attached ``scope`` schema for a run since load ``watermark``: ``changes``
+    (every changed entry's row id, always), ``changed_keys`` (the keys of those with a
+    matched change, always), and where not empty ``changed_records``, ``near_records``,
+    ``changed_entries`` (full rows, only when some record is near a matched change) and
+    ``shown_entries``. With ``reuse`` (``match_candidates`` holds the last run's candidates)
+    only the entries with a matched change are probed, and the others' candidates are read
+    from there; without, every change counts as matched. ``db`` is the store's quoted
+    catalog name."""
     parameters = {"watermark": watermark, "reuse": reuse}
+    con.execute(in_store(_CHANGES, db), parameters)
     con.execute(in_store(_CHANGED_KEYS, db), parameters)
-    shown = int(
-        con.execute("SELECT count(*) FROM scope.changed_keys WHERE NOT matched_change").fetchall()[
+    shown = 0
+    if (
+        reuse
+        and con.execute("SELECT count(*) FROM scope.changes WHERE NOT matched_change").fetchall()[
             0
         ][0]
-    )
+    ):
+        con.execute(in_store(_SHOWN_ENTRIES, db), {"watermark": watermark})
+        shown = int(con.execute("SELECT count(*) FROM scope.shown_entries").fetchall()[0][0])
     probe_parameters = {"watermark": watermark}
     con.execute(in_store(_PROBE_KEYS, db), probe_parameters)
     probes = {
@@ -356,8 +375,6 @@ def build_scope(
     sizes = dict(
         con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
-    if sizes.get(NEAR) or shown:
-        con.execute(in_store(_CHANGED_ENTRIES, db), parameters)
     if not sizes:
         return ScopeSize(0, 0, shown)
     con.execute(in_store(_FETCH, db))
@@ -365,4 +382,6 @@ def build_scope(
     for scope in (CHANGED, NEAR):
         if sizes.get(scope):
             con.execute(_SCOPE_RECORDS.format(scope=scope))
+    if sizes.get(NEAR):
+        con.execute(in_store(_CHANGED_ENTRIES, db), parameters)
     return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), shown)

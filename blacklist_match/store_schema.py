@@ -272,13 +272,21 @@ DDL: Final = (
         subject_id_kind VARCHAR,
         subject_id_valid BOOLEAN,
         entry_id VARCHAR NOT NULL,
+        case_no VARCHAR,
+        debtor_name VARCHAR,
+        debtor_type VARCHAR,
+        debtor_id VARCHAR,
+        debtor_id_kind VARCHAR,
+        court VARCHAR,
         listed_from DATE NOT NULL,
+        listed_until DATE,
         tier VARCHAR,
         score DOUBLE,
         link VARCHAR,
         via VARCHAR,
         evidence VARCHAR,
-        subject_key VARCHAR
+        subject_key VARCHAR,
+        entry_rid BIGINT NOT NULL
     )
     """,
     """
@@ -362,19 +370,18 @@ MATCHED_ENTRY_COLUMNS: Final = tuple(
 derived from them): a change to any of them sets ``match_load_id`` to the load, and so does
 an end that moves later or goes (the entry can then pair with records it did not)."""
 
-MATCH_CANDIDATE_RECORD_COLUMNS: Final = (
-    "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",
-    "subject_id", "event_date", "amount", "subject_id_kind", "subject_id_valid",
-)  # fmt: skip
-MATCH_CANDIDATE_PAIR_COLUMNS: Final = ("tier", "score", "link", "via", "evidence")
 MATCH_CANDIDATE_COLUMNS: Final = (
-    *MATCH_CANDIDATE_RECORD_COLUMNS, "entry_id", "listed_from",
-    *MATCH_CANDIDATE_PAIR_COLUMNS, "subject_key",
+    "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",
+    "subject_id", "event_date", "amount", "subject_id_kind", "subject_id_valid", "entry_id",
+    "case_no", "debtor_name", "debtor_type", "debtor_id", "debtor_id_kind", "court",
+    "listed_from", "listed_until", "tier", "score", "link", "via", "evidence", "subject_key",
+    "entry_rid",
 )  # fmt: skip
 """``match_candidates``: the last successful run's candidates (as of each record's event
-date, with no ``as_of``), without the entry's columns, which are read afresh. A since-last
-run takes the pairs of an entry whose matched columns did not change from here (a removal,
-or a corrected court or case number) instead of matching its records again."""
+date, with no ``as_of``; the columns of ``find_candidates``). A since-last run takes the
+candidates of an entry whose matched columns did not change from here (an end, a corrected
+court or case number written another way), with those columns read afresh, instead of
+matching its records again."""
 
 RECORD_COLUMNS: Final = (
     "record_id", "agency", "record_type", "sub_type", "subject_type", "subject_name",

@@ -20,7 +20,6 @@ from blacklist_match.store_schema import MATCH_CANDIDATE_COLUMNS
 
 WATERMARK_KEY: Final = "match_candidates_watermark"
 
-_ENTRY_KEY: Final = ("entry_id", "listed_from")
 _INSERT: Final = (
     f"INSERT INTO match_candidates ({', '.join(MATCH_CANDIDATE_COLUMNS)}) "  # noqa: S608
     "SELECT * FROM saved_candidates"
@@ -44,32 +43,26 @@ def save_candidates(
     *,
     watermark: int,
     rescreened_records: pl.Series | None,
-    changed_entries: pl.DataFrame | None,
+    changed_entry_rids: pl.Series | None,
 ) -> None:
     """Bring ``match_candidates`` up to date with a run's ``candidates`` (in the caller's
     transaction). A full run (``rescreened_records`` None) replaces them all; a since-last
     run replaces those of the records it screened against the whole list and of the
-    entries that changed (``entry_id``, ``listed_from``), which are exactly the pairs it
-    found again or reused: every other stored pair is of a record and an entry that did not
-    change."""
+    entries that changed (by row id), which are exactly the pairs it found again or reused:
+    every other stored pair is of a record and an entry that did not change."""
     if rescreened_records is None:
         con.execute("DELETE FROM match_candidates")
     else:
-        con.register("saved_rescreened", rescreened_records.rename("record_id").to_frame())
-        entries = (
-            changed_entries
-            if changed_entries is not None
-            else pl.DataFrame(schema={"entry_id": pl.String, "listed_from": pl.Date})
+        rids = (
+            changed_entry_rids if changed_entry_rids is not None else pl.Series("rid", [], pl.Int64)
         )
-        con.register("saved_changed_entries", entries.select(_ENTRY_KEY))
+        con.register("saved_rescreened", rescreened_records.rename("record_id").to_frame())
+        con.register("saved_changed_entries", rids.rename("rid").to_frame())
         try:
             con.execute(
                 "DELETE FROM match_candidates "
-                "WHERE record_id IN (SELECT record_id FROM saved_rescreened)"
-            )
-            con.execute(
-                "DELETE FROM match_candidates AS c USING saved_changed_entries AS e "
-                "WHERE c.entry_id = e.entry_id AND c.listed_from = e.listed_from"
+                "WHERE record_id IN (SELECT record_id FROM saved_rescreened) "
+                "OR entry_rid IN (SELECT rid FROM saved_changed_entries)"
             )
         finally:
             con.unregister("saved_rescreened")

@@ -167,8 +167,9 @@ def test_a_run_as_of_a_date_leaves_no_stored_pairs_to_trust(
     tmp_path: Path, matching_runs: list[int]
 ) -> None:
     """A run as of a past date keeps other candidates than today's: once it is recorded,
-    the next since-last run matches the changed entries' records again, and agrees with a
-    full run."""
+    the next since-last run matches the changed entries' records again, agrees with a full
+    run, and does not make the stored candidates trusted again (it only updates what
+    changed); the next full run does."""
     store, files, _initial = _screened_store(tmp_path)
     with store:
         past = _run(store, matching_runs, as_of=date(2024, 1, 1))
@@ -178,5 +179,10 @@ def test_a_run_as_of_a_date_leaves_no_stored_pairs_to_trust(
         changed = _changed_since(store, past.watermark)
         since = _run(store, matching_runs, since_last=True)
         full = _run(store, matching_runs)
+        record_batch_run(store, since, tmp_path / "r2")
+        still_untrusted = stored_watermark(store.con) is None  # a delta on a stale base
+        record_batch_run(store, full, tmp_path / "r3")
+        trusted_again = stored_watermark(store.con) == full.watermark
     assert matching_runs[1] > 0
     assert _reported(since, changed).equals(_reported(full, changed))
+    assert still_untrusted and trusted_again

@@ -45,8 +45,8 @@ def run(
     ] = None,
 ) -> None:
     """Screen the store's records against the list; write DIR/flags.EXT and its summary."""
-    from blacklist_match.batch import record_batch_run, run_batch
-    from blacklist_match.report import print_summary, record_run, write_report
+    from blacklist_match.batch import report_and_record, run_batch
+    from blacklist_match.report import print_summary
     from blacklist_match.rules import RulePack
     from blacklist_match.store import Store
 
@@ -71,18 +71,12 @@ def run(
                 )
             else:
                 result = run_batch(store, pack, since_last=since_last, show_ids=show_ids)
-            written = write_report(
+            written = report_and_record(
+                store,
                 result,
                 out / f"flags.{report_format}",
-                started_at=result.started_at,
-                inputs=store.input_digests(),
-                list_state=result.list_state,
                 options={"since_last": since_last, "mode": result.mode, "show_ids": show_ids},
-                run_id=result.run_id,
             )
-            with store.transaction():
-                record_run(store.con, written.manifest)
-                record_batch_run(store, result, written.flags)
     except BlacklistMatchError as error:
         raise fail(error) from None
     typer.echo(

@@ -218,9 +218,10 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def candidates_sql(pairs: str, *, ordered: bool = True) -> str:
-    """Candidates joined to their record and entry (with the record's ``subject_key``, which
-    the review and the stored candidates keep), kept only where the entry was listed
-    on the record's event date and the pair's keys agree as text (:data:`_KEYS_AGREE`);
+    """Candidates joined to their record and entry (with the record's ``subject_key`` and the
+    entry's ``entry_rid``, which the review and the stored candidates keep), kept only where
+    the entry was listed on the record's event date and the pair's keys agree as text
+    (:data:`_KEYS_AGREE`);
     ``$as_of`` (a DATE or NULL) is the one bound parameter. Sorted by record and entry
     unless ``ordered`` is false (the caller then sorts: Polars does it several times faster
     than DuckDB's sort of the wide rows)."""
@@ -237,7 +238,7 @@ def candidates_sql(pairs: str, *, ordered: bool = True) -> str:
            e.entry_id, e.case_no, e.name AS debtor_name, e.debtor_type, e.id_number AS debtor_id,
            e.id_kind AS debtor_id_kind, e.court, e.listed_from, e.known_until AS listed_until,
            p.tier, p.score, p.link, p.via, {_EVIDENCE} AS evidence,
-           {subject_key_sql("r")} AS subject_key
+           {subject_key_sql("r")} AS subject_key, e.rid AS entry_rid
     FROM pairs p
     JOIN records r ON r.rid = p.record_rid
     JOIN known e ON e.rid = p.entry_rid
