@@ -287,7 +287,11 @@ def _screen_scope(
         if size.changed
         else pl.Series("record_id", [], pl.String)
     )
-    changed_entries = query_frame(con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys")
+    changed_entries = (
+        query_frame(con, "SELECT DISTINCT entry_id FROM scope.main.changed_keys")
+        if size.matched
+        else pl.DataFrame(schema={"entry_id": pl.String})
+    )
     screened = size.changed + size.near
     if size.shown:
         stored = query_frame(con, in_store(REUSED_CANDIDATES, db))

@@ -87,7 +87,8 @@ _IN_SCOPE: Final = """flag_key IN (
     SELECT flag_key FROM reported_flags
     UNION ALL SELECT flag_key FROM flag_events
     WHERE record_id IN (SELECT record_id FROM review_rescreened)
-       OR entry_id IN (SELECT entry_id FROM review_changed_entries))"""
+    UNION ALL SELECT flag_key FROM flag_events
+    WHERE entry_id IN (SELECT entry_id FROM review_changed_entries))"""
 
 
 def _latest_states(

@@ -186,6 +186,17 @@ and the companies of changed person entries (by ID, or by mask and name), for th
 ``registry_link`` tier; ``registry_*``: the keys of registry links loaded since the last
 run (their records see the whole list)."""
 
+_CHANGED_OFFICERS: Final = (
+    "SELECT EXISTS (SELECT 1 FROM STORE_DB.main.officers WHERE load_id > $watermark)"
+)
+"""Whether registry links were loaded since: with no matched change either (as after
+removals or court corrections alone), :data:`_PROBE_KEYS` has no key and is not built."""
+
+_CHANGE_COUNTS: Final = (
+    "SELECT count(*) FILTER (WHERE matched_change), count(*) FILTER (WHERE NOT matched_change) "
+    "FROM scope.main.changes"
+)
+
 _MASKED_SEMI_JOIN: Final = f"""
 SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
     SELECT mask_key_hash, name_key_hash, name_core_hash,
@@ -341,14 +352,16 @@ class ScopeSize:
     shown: int = 0
     """Changed entries (without a matched change) whose stored candidates are reused
     (:data:`REUSED_CANDIDATES`)."""
+    matched: int = 0
+    """Changed entries with a matched change (when 0, ``changed_keys`` may not exist)."""
 
 
 def build_scope(
     con: duckdb.DuckDBPyConnection, db: str, watermark: int, *, reuse: bool = False
 ) -> ScopeSize:
     """Fill the attached ``scope`` schema for a run since load ``watermark``: ``changes``
-    (every changed entry's row id, always), ``changed_keys`` (the keys of those with a
-    matched change, always), and where not empty ``changed_records``, ``near_records``,
+    (every changed entry's row id, always), and where not empty ``changed_keys`` (the keys
+    of those with a matched change), ``changed_records``, ``near_records``,
     ``changed_entries`` (full rows, only when some record is near a matched change) and
     ``shown_entries``. With ``reuse`` (``match_candidates`` holds the last run's candidates)
     only the entries with a matched change are probed, and the others' candidates are read
@@ -356,27 +369,25 @@ def build_scope(
     catalog name."""
     parameters = {"watermark": watermark, "reuse": reuse}
     con.execute(in_store(_CHANGES, db), parameters)
-    con.execute(in_store(_CHANGED_KEYS, db), parameters)
+    matched, unmatched = con.execute(_CHANGE_COUNTS).fetchall()[0]
     shown = 0
-    if (
-        reuse
-        and con.execute("SELECT count(*) FROM scope.changes WHERE NOT matched_change").fetchall()[
-            0
-        ][0]
-    ):
+    if unmatched:
         con.execute(in_store(_SHOWN_ENTRIES, db), {"watermark": watermark})
         shown = int(con.execute("SELECT count(*) FROM scope.shown_entries").fetchall()[0][0])
     probe_parameters = {"watermark": watermark}
-    con.execute(in_store(_PROBE_KEYS, db), probe_parameters)
-    probes = {
-        row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
-    }
+    probes: set[str] = set()
+    if matched or con.execute(in_store(_CHANGED_OFFICERS, db), probe_parameters).fetchall()[0][0]:
+        con.execute(in_store(_CHANGED_KEYS, db), parameters)
+        con.execute(in_store(_PROBE_KEYS, db), probe_parameters)
+        probes = {
+            row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
+        }
     con.execute(in_store(_hits_sql(probes), db), probe_parameters)
     sizes = dict(
         con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
     if not sizes:
-        return ScopeSize(0, 0, shown)
+        return ScopeSize(0, 0, shown, int(matched))
     con.execute(in_store(_FETCH, db))
     con.execute(in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
@@ -384,4 +395,4 @@ def build_scope(
             con.execute(_SCOPE_RECORDS.format(scope=scope))
     if sizes.get(NEAR):
         con.execute(in_store(_CHANGED_ENTRIES, db), parameters)
-    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), shown)
+    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), shown, int(matched))

@@ -44,6 +44,7 @@ from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
+    MATCH_CANDIDATE_COLUMNS,
     MATCHED_ENTRY_COLUMNS,
     OFFICER_COLUMNS,
     RECORD_COLUMNS,
@@ -53,6 +54,7 @@ from blacklist_match.store_schema import (
     key_hash_select,
     upgrade_key_hashes,
 )
+from blacklist_match.stored_candidates import forget_candidates
 from blacklist_match.util import file_digest
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,7 @@ class Store:
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
             self._committed |= self._add_screen_load_id()
+            self._committed |= self._renew_stored_candidates()
             self._committed |= upgrade_name_keys(
                 self.con,
                 {"list_entries": _row_hash(ENTRY_COLUMNS), "records": _row_hash(RECORD_COLUMNS)},
@@ -211,6 +214,25 @@ class Store:
                     self.con.execute(f"UPDATE list_entries SET {column} = {fill}")
                 added = True
         return added
+
+    def _renew_stored_candidates(self) -> bool:
+        """Recreate ``match_candidates`` empty, and mark it untrusted, where its columns are
+        not the ones this version keeps (the next full run fills it); True when it was."""
+        columns = tuple(
+            row[0]
+            for row in self.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'match_candidates' "
+                "AND database_name = current_database() AND schema_name = current_schema() "
+                "ORDER BY column_index"
+            ).fetchall()
+        )
+        if columns == MATCH_CANDIDATE_COLUMNS:
+            return False
+        with self.transaction():
+            self.con.execute("DROP TABLE match_candidates")
+            forget_candidates(self.con)
+            self.create_schema(self.con)
+        return True
 
     @staticmethod
     def create_schema(con: duckdb.DuckDBPyConnection) -> None:

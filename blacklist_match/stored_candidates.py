@@ -53,20 +53,15 @@ def save_candidates(
     if rescreened_records is None:
         con.execute("DELETE FROM match_candidates")
     else:
-        rids = (
-            changed_entry_rids if changed_entry_rids is not None else pl.Series("rid", [], pl.Int64)
-        )
-        con.register("saved_rescreened", rescreened_records.rename("record_id").to_frame())
-        con.register("saved_changed_entries", rids.rename("rid").to_frame())
-        try:
+        records = rescreened_records.to_list()
+        rids = [] if changed_entry_rids is None else changed_entry_rids.to_list()
+        if records or rids:
             con.execute(
                 "DELETE FROM match_candidates "
-                "WHERE record_id IN (SELECT record_id FROM saved_rescreened) "
-                "OR entry_rid IN (SELECT rid FROM saved_changed_entries)"
+                "WHERE record_id IN (SELECT unnest($records::VARCHAR[])) "
+                "OR entry_rid IN (SELECT unnest($rids::BIGINT[]))",
+                {"records": records, "rids": rids},
             )
-        finally:
-            con.unregister("saved_rescreened")
-            con.unregister("saved_changed_entries")
     if not candidates.is_empty():
         con.register("saved_candidates", candidates.select(MATCH_CANDIDATE_COLUMNS).to_arrow())
         try:

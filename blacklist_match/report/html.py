@@ -111,7 +111,12 @@ def render_summary_html(
     """A self-contained HTML page summarising ``flags``: counts by category, action, tier,
     agency and court with bar charts, the run counts, and the run manifest."""
     total = max(flags.height, 1)
-    summary = summarise(flags)
+    kept = manifest.get("summary")  # the manifest's own counts of these flags
+    summary = (
+        {dimension: list(pairs.items()) for dimension, pairs in kept.items()}
+        if isinstance(kept, Mapping)
+        else summarise(flags)
+    )
     sections = "".join(
         _dimension_table(dimension, summary[dimension], total)
         for dimension in SUMMARY_DIMENSIONS
