@@ -20,6 +20,10 @@ from blacklist_match.store_schema import MATCH_CANDIDATE_COLUMNS
 
 WATERMARK_KEY: Final = "match_candidates_watermark"
 
+_DELETE: Final = {
+    column: f"DELETE FROM match_candidates WHERE {column} IN (SELECT k FROM saved_keys)"  # noqa: S608
+    for column in ("record_id", "entry_rid")
+}
 _INSERT: Final = (
     f"INSERT INTO match_candidates ({', '.join(MATCH_CANDIDATE_COLUMNS)}) "  # noqa: S608
     "SELECT * FROM saved_candidates"
@@ -53,15 +57,19 @@ def save_candidates(
     if rescreened_records is None:
         con.execute("DELETE FROM match_candidates")
     else:
-        records = rescreened_records.to_list()
-        rids = [] if changed_entry_rids is None else changed_entry_rids.to_list()
-        if records or rids:
-            con.execute(
-                "DELETE FROM match_candidates "
-                "WHERE record_id IN (SELECT unnest($records::VARCHAR[])) "
-                "OR entry_rid IN (SELECT unnest($rids::BIGINT[]))",
-                {"records": records, "rids": rids},
-            )
+        # one DELETE per key that has values, the values registered (Arrow: binding ten
+        # thousand values as a list parameter took four times as long)
+        for column, values in (
+            ("record_id", rescreened_records),
+            ("entry_rid", changed_entry_rids),
+        ):
+            if values is None or values.is_empty():
+                continue
+            con.register("saved_keys", values.rename("k").to_frame())
+            try:
+                con.execute(_DELETE[column])
+            finally:
+                con.unregister("saved_keys")
     if not candidates.is_empty():
         con.register("saved_candidates", candidates.select(MATCH_CANDIDATE_COLUMNS).to_arrow())
         try:
