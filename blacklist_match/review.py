@@ -76,7 +76,7 @@ def flag_key_expr() -> pl.Expr:
 
 _LATEST_STATES: Final = """
 SELECT flag_key, status AS previous_status, record_id AS previous_record_id,
-       entry_id AS previous_entry_id, subject_key AS previous_subject_key, row_json
+       entry_id AS previous_entry_id, subject_key AS previous_subject_key, event_id
 FROM flag_events
 WHERE {among}
 QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1
@@ -118,6 +118,23 @@ def _latest_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "WHERE subject_key IS NOT NULL QUALIFY row_number() OVER "
         "(PARTITION BY subject_key, entry_id ORDER BY decision_id DESC) = 1",
     )
+
+
+def _with_rows(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> pl.DataFrame:
+    """``events`` with the report row each kept (``row_json``), read by event id for these
+    events alone (the latest states leave the JSON out: most are not retracted)."""
+    if events.is_empty():
+        return events.with_columns(pl.lit(None, pl.String).alias("row_json"))
+    con.register("review_events", events.select("event_id"))
+    try:
+        rows = query_frame(
+            con,
+            "SELECT event_id, row_json FROM flag_events "
+            "WHERE event_id IN (SELECT event_id FROM review_events)",
+        )
+    finally:
+        con.unregister("review_events")
+    return events.join(rows, on="event_id", how="left", maintain_order="left")
 
 
 def _rows_from_json(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
@@ -193,7 +210,7 @@ def apply_review_state(
         & in_scope
         & ~pl.col(FLAG_KEY).is_in(current[FLAG_KEY].implode())
     )
-    retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
+    retracted = _rows_from_json(_with_rows(con, gone), flags.select(report_columns)).with_columns(
         pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
     )
     retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
