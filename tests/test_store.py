@@ -135,6 +135,31 @@ def test_removal_ends_the_entry_even_when_it_arrives_first(tmp_path: Path, list_
     assert (state["entries_total"], state["entries_listed"], state["entries_ended"]) == (3, 2, 1)
 
 
+def test_an_ended_entry_keeps_its_row_id_and_columns_and_moves_to_the_tables_end(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    """A removal rewrites the entry at the table's end (so a since-last run reads the day's
+    ends from the last row groups): no row is duplicated or lost, and only the end and its
+    bookkeeping change; its matched columns did not (``match_load_id`` stays)."""
+    removals = tmp_path / "removals.csv"
+    removals.write_text("案号,删除日期\n(2019)鄂0902执1194号,2021年01月01日\n", encoding="utf-8")
+    kept = (
+        "SELECT entry_id, rid, name, id_norm, court, first_load_id, match_load_id "
+        "FROM list_entries ORDER BY rid"
+    )
+    with Store.open(tmp_path / "e.duckdb") as store:
+        store.ingest_list(list_csv)
+        before = store.con.execute(kept).fetchall()
+        store.ingest_removals(removals)
+        after = store.con.execute(kept).fetchall()
+        last = store.con.execute(
+            "SELECT case_no, listed_until, screen_load_id > first_load_id FROM list_entries "
+            "ORDER BY rowid DESC LIMIT 1"
+        ).fetchall()
+    assert after == before
+    assert last == [("（2019）鄂0902执1194号", date(2021, 1, 1), True)]
+
+
 def test_bad_rows_are_quarantined_in_the_store_and_good_rows_load(tmp_path: Path) -> None:
     bad = "," + LIST_ROWS[2].split(",", 1)[1]
     path = _list_file(tmp_path / "list.csv", [LIST_ROWS[0], bad])
