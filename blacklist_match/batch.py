@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS
-from blacklist_match.match.identity import find_candidates
+from blacklist_match.match.identity import find_candidates, matching_fingerprint
 from blacklist_match.report import ReportFiles, record_run, write_report
 from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
@@ -208,7 +208,7 @@ def run_batch(
     else:
         db = _database_name(con)
         # the stored candidates are the last run's, and this run can bring them up to date
-        reuse = as_of is None and stored_watermark(con) == previous
+        reuse = as_of is None and stored_watermark(con, matching_fingerprint()) == previous
         con.execute("ATTACH ':memory:' AS scope")
         try:
             size = build_scope(con, db, previous, reuse=reuse)
@@ -300,7 +300,14 @@ def _screen_scope(
             pl.col("in_window") & ~pl.col("record_id").is_in(rescreened.implode())
         ).select(CANDIDATE_SCHEMA.names())
         found.append(reused)
-        screened += reused["record_id"].n_unique()
+        also = reused.select("record_id").unique()
+        if size.near:  # the near records were counted already
+            also = also.join(
+                query_frame(con, "SELECT record_id FROM scope.main.near_records"),
+                on="record_id",
+                how="anti",
+            )
+        screened += also.height
         changed_entries = pl.concat([changed_entries, stored.select("entry_id").unique()])
     candidates = (
         pl.concat(found, how="vertical_relaxed").unique(maintain_order=True)
@@ -320,32 +327,35 @@ def _screen_scope(
 
 def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
     """Mark ``result`` as the last successful run (after its report is written), with one
-    review event per flag it reported."""
-    store.mark_committed()
-    record_flag_events(store.con, result.flags, result.run_id)
-    if result.candidates is None:
-        forget_candidates(store.con)
-    else:
-        save_candidates(
-            store.con,
-            result.candidates,
-            watermark=result.watermark,
-            rescreened_records=result.rescreened_records,
-            changed_entry_rids=result.changed_entry_rids,
+    review event per flag it reported and its candidates kept, in one transaction (joined
+    to the caller's, as :func:`report_and_record` opens one)."""
+    with store.transaction():
+        store.mark_committed()
+        record_flag_events(store.con, result.flags, result.run_id)
+        if result.candidates is None:
+            forget_candidates(store.con)
+        else:
+            save_candidates(
+                store.con,
+                result.candidates,
+                watermark=result.watermark,
+                rescreened_records=result.rescreened_records,
+                changed_entry_rids=result.changed_entry_rids,
+                fingerprint=matching_fingerprint(),
+            )
+        store.con.execute(
+            "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.run_id,
+                result.started_at,
+                datetime.now(),
+                result.mode,
+                result.watermark,
+                result.records_screened,
+                result.flags.height,
+                str(report),
+            ],
         )
-    store.con.execute(
-        "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            result.run_id,
-            result.started_at,
-            datetime.now(),
-            result.mode,
-            result.watermark,
-            result.records_screened,
-            result.flags.height,
-            str(report),
-        ],
-    )
 
 
 def report_and_record(

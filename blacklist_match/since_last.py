@@ -57,7 +57,7 @@ _SCREEN_CHANGED: Final = "screen_load_id > $watermark"
 republished with a screened column changed: ``store_schema.SCREENED_ENTRY_COLUMNS``).
 A plain comparison of the column, so the scan skips the row groups loaded before."""
 
-_MATCHED_CHANGE: Final = "(NOT $reuse OR match_load_id > $watermark)"
+_MATCHED_CHANGE: Final = "(NOT $reuse OR match_load_id IS NULL OR match_load_id > $watermark)"
 """An entry changed since the last run in a column the tiers read (new, corrected in its
 name, type, ID, age or publication date, or its end moved later or went): its records are
 found and matched again. The others (ended, or a court or case number corrected) pair with

@@ -165,6 +165,7 @@ class Store:
             ).fetchall()[0][0]:  # a read-only copy opened for writing: that table would go stale
                 self.con.execute(f"DROP TABLE {LOOKUP_KEYS}")
             # an upgraded store gets a new read-only copy on close, as after any commit
+            written_version = self._written_schema_version()
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
             self._committed |= self._add_screen_load_id()
@@ -173,14 +174,28 @@ class Store:
                 self.con,
                 {"list_entries": _row_hash(ENTRY_COLUMNS), "records": _row_hash(RECORD_COLUMNS)},
             )
-            version = self.con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchall()
-            if version != [(str(SCHEMA_VERSION),)]:  # written only when it changes
+            if written_version != SCHEMA_VERSION:  # written only when it changes
+                if written_version is not None:
+                    # an older build opened the store for writing (it sets its own version)
+                    # and may have changed entries without keeping match_load_id
+                    forget_candidates(self.con)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                     [str(SCHEMA_VERSION)],
                 )
+
+    def _written_schema_version(self) -> int | None:
+        """The schema version the store's last writer kept (None: a new store); a store
+        written by a newer build is refused, before anything in it is changed."""
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        version = int(rows[0][0]) if rows else None
+        if version is not None and version > SCHEMA_VERSION:
+            self.con.close()
+            raise StoreError(
+                f"{self.path} was written by a newer blacklist-match (store schema {version}, "
+                f"this one reads {SCHEMA_VERSION}): upgrade blacklist-match to use it"
+            )
+        return version
 
     def _drop_retired_record_keys(self) -> bool:
         """Drop ``record_keys``, which stores made before since-last probed the records' own

@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION: Final = 2
-"""2: integer row ids (``rid``) and hashed blocking keys (``*_hash``) for matching."""
+SCHEMA_VERSION: Final = 3
+"""2: integer row ids (``rid``) and hashed blocking keys (``*_hash``) for matching.
+3: ``list_entries.match_load_id`` and ``match_candidates``. A build that finds an older
+version written marks the stored candidates untrusted (an older build may have changed
+entries without keeping ``match_load_id``); one that finds a newer version refuses the
+store."""
 
 # The big tables (list_entries, records, officers) carry no PRIMARY KEY: DuckDB maintains an
 # index for it on every insert, which made a million-row load several times slower. Their

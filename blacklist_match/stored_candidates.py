@@ -5,8 +5,9 @@ change (a removal, a corrected court or case number: :mod:`blacklist_match.since
 instead of finding and matching its records again, and every successful run brings the
 table up to date in the transaction that records it (:func:`save_candidates`). The
 candidates are those of a run with no ``as_of`` (the list as it is known now); ``meta``
-keeps the watermark of the run that wrote them, so a run that did not (a failed run, a
-run ``as_of`` a date) leaves nothing a later run would trust.
+keeps the watermark of the run that wrote them and the fingerprint of the matching that
+found them, so a run that did not (a failed run, a run ``as_of`` a date) or another
+version of the matching leaves nothing a later run would trust.
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ _INSERT: Final = (
 )
 
 
-def stored_watermark(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The watermark of the run whose candidates ``match_candidates`` holds (None: none)."""
+def stored_watermark(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int | None:
+    """The watermark of the run whose candidates ``match_candidates`` holds, if the same
+    matching (``fingerprint``: :func:`~blacklist_match.match.identity.matching_fingerprint`)
+    found them (None: none, or found by other code)."""
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [WATERMARK_KEY]).fetchall()
-    return int(rows[0][0]) if rows else None
+    if not rows:
+        return None
+    watermark, _, kept_by = str(rows[0][0]).partition(":")
+    return int(watermark) if kept_by == fingerprint else None
 
 
 def forget_candidates(con: duckdb.DuckDBPyConnection) -> None:
@@ -48,6 +54,7 @@ def save_candidates(
     watermark: int,
     rescreened_records: pl.Series | None,
     changed_entry_rids: pl.Series | None,
+    fingerprint: str,
 ) -> None:
     """Bring ``match_candidates`` up to date with a run's ``candidates`` (in the caller's
     transaction). A full run (``rescreened_records`` None) replaces them all; a since-last
@@ -77,8 +84,7 @@ def save_candidates(
         finally:
             con.unregister("saved_candidates")
     # an UPDATE costs a third of an INSERT OR REPLACE on the keyed table
-    updated = con.execute(
-        "UPDATE meta SET value = ? WHERE key = ?", [str(watermark), WATERMARK_KEY]
-    ).fetchall()
-    if not updated or not updated[0][0]:
-        con.execute("INSERT INTO meta VALUES (?, ?)", [WATERMARK_KEY, str(watermark)])
+    value = f"{watermark}:{fingerprint}"
+    updated = con.execute("UPDATE meta SET value = ? WHERE key = ?", [value, WATERMARK_KEY])
+    if not updated.fetchall()[0][0]:
+        con.execute("INSERT INTO meta VALUES (?, ?)", [WATERMARK_KEY, value])

@@ -12,9 +12,12 @@ import pytest
 
 import blacklist_match.batch as batch
 from blacklist_match.batch import RunResult, record_batch_run, run_batch
+from blacklist_match.errors import StoreError
+from blacklist_match.match.identity import matching_fingerprint
 from blacklist_match.rules import RulePack
 from blacklist_match.store import Store
-from blacklist_match.stored_candidates import stored_watermark
+from blacklist_match.store_schema import SCHEMA_VERSION
+from blacklist_match.stored_candidates import WATERMARK_KEY, stored_watermark
 from blacklist_match.synth import build_scenario
 
 REPORTED = ["record_id", "entry_id", "rule_id", "status", "court", "explanation"]
@@ -33,6 +36,11 @@ def matching_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(batch, "find_candidates", counted)
     return calls
+
+
+def _trusted(store: Store) -> int | None:
+    """The watermark of the run whose candidates the store trusts (None: none)."""
+    return stored_watermark(store.con, matching_fingerprint())
 
 
 def _run(store: Store, calls: list[int], **options: Any) -> RunResult:
@@ -86,7 +94,7 @@ def test_removals_and_corrected_courts_reuse_the_stored_pairs(
     retractions and the corrected courts included."""
     store, files, initial = _screened_store(tmp_path)
     with store:
-        assert stored_watermark(store.con) == initial.watermark
+        assert _trusted(store) == initial.watermark
         store.ingest_removals(files["removals"])
         store.ingest_list(_corrected_courts(files, tmp_path))
         changed = _changed_since(store, initial.watermark)
@@ -174,15 +182,72 @@ def test_a_run_as_of_a_date_leaves_no_stored_pairs_to_trust(
     with store:
         past = _run(store, matching_runs, as_of=date(2024, 1, 1))
         record_batch_run(store, past, tmp_path / "r1")
-        assert stored_watermark(store.con) is None
+        assert _trusted(store) is None
         store.ingest_list(_corrected_courts(files, tmp_path))
         changed = _changed_since(store, past.watermark)
         since = _run(store, matching_runs, since_last=True)
         full = _run(store, matching_runs)
         record_batch_run(store, since, tmp_path / "r2")
-        still_untrusted = stored_watermark(store.con) is None  # a delta on a stale base
+        still_untrusted = _trusted(store) is None  # a delta on a stale base
         record_batch_run(store, full, tmp_path / "r3")
-        trusted_again = stored_watermark(store.con) == full.watermark
+        trusted_again = _trusted(store) == full.watermark
     assert matching_runs[1] > 0
     assert _reported(since, changed).equals(_reported(full, changed))
     assert still_untrusted and trusted_again
+
+
+def test_an_entry_without_match_load_id_is_matched_again(
+    tmp_path: Path, matching_runs: list[int]
+) -> None:
+    """An entry whose ``match_load_id`` is unknown (NULL: written by a build that did not
+    keep it) counts as a matched change: its records are found and matched again."""
+    store, files, initial = _screened_store(tmp_path)
+    with store:
+        store.ingest_list(_corrected_courts(files, tmp_path))
+        store.con.execute(
+            "UPDATE list_entries SET match_load_id = NULL WHERE screen_load_id > ?",
+            [initial.watermark],
+        )
+        changed = _changed_since(store, initial.watermark)
+        since = _run(store, matching_runs, since_last=True)
+        full = _run(store, matching_runs)
+    assert matching_runs[0] > 0
+    assert _reported(since, changed).equals(_reported(full, changed))
+
+
+def test_candidates_kept_by_other_matching_or_before_an_older_build_wrote_are_not_trusted(
+    tmp_path: Path,
+) -> None:
+    """The stored candidates are trusted only with the fingerprint of this matching, and
+    not after an older build opened the store for writing (it sets its own schema version,
+    and may have changed entries without keeping ``match_load_id``)."""
+    store, _files, initial = _screened_store(tmp_path)
+    db = store.path
+    with store:
+        assert _trusted(store) == initial.watermark
+        store.con.execute(
+            "UPDATE meta SET value = ? WHERE key = ?",
+            [f"{initial.watermark}:another-matching", WATERMARK_KEY],
+        )
+        assert _trusted(store) is None
+        record_batch_run(store, run_batch(store, RulePack.load()), tmp_path / "r1")
+        assert _trusted(store) == initial.watermark
+        store.con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Store.open(db) as reopened:
+        assert _trusted(reopened) is None
+        version = reopened.con.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchall()
+    assert version == [(str(SCHEMA_VERSION),)]
+
+
+def test_a_store_written_by_a_newer_build_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "n.duckdb"
+    with Store.open(db) as store:
+        store.con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)]
+        )
+    with pytest.raises(StoreError, match="newer blacklist-match"):
+        Store.open(db)
+    with Store.open(db, read_only=True) as reader:  # a reader writes nothing: not refused
+        assert reader.con.execute("SELECT count(*) FROM meta").fetchall()[0][0] > 0

@@ -291,7 +291,8 @@ def run_batch_spark(
         "flags": flags.height,
     }
     return RunResult(
-        candidates=candidates if as_of is None else None,
+        # kept only from Parquet exported now: ``export=False`` trusts files written earlier
+        candidates=candidates if as_of is None and export else None,
         run_id=uuid.uuid4().hex,
         mode="full",
         flags=flags,

@@ -16,6 +16,8 @@ DuckDB runs the tiers one statement each (:func:`find_candidates`); Spark runs t
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 from collections.abc import Iterator
 from datetime import date
 from typing import Final
@@ -247,6 +249,18 @@ def candidates_sql(pairs: str, *, ordered: bool = True) -> str:
       AND {_KEYS_AGREE}
     {"ORDER BY r.record_id, e.entry_id" if ordered else ""}
     """
+
+
+@functools.cache
+def matching_fingerprint() -> str:
+    """What identifies this matching: the engine's version and a digest of the plan's SQL
+    (every tier, the final join and the scores in them). Candidates kept by a run are
+    reused only by the same matching."""
+    from blacklist_match import __version__
+
+    plan = candidates_sql(pairs_sql()) + PARTIAL_MASKS + name_only_partial_masks("x")
+    digest = hashlib.sha256(plan.encode()).hexdigest()[:16]
+    return f"{__version__}-{digest}"
 
 
 def find_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pl.DataFrame:
