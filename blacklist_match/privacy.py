@@ -34,15 +34,24 @@ def mask_text(text: str) -> str:
     return _PERSON_ID.sub(hide, text)
 
 
+_HIDDEN: Final = "\ue000"
+"""What :func:`mask_text_expr` writes for a hidden character until its last step (a
+private-use character, turned into ``*`` at the end): written as ``*`` at once, a masked
+run could open or close another match in a later pass (``*`` is a boundary, and may stand
+inside a mask) where the original text had digits. It is neither a boundary nor a digit."""
+
+
 def _fixed_length_patterns() -> list[tuple[str, str]]:
     """:data:`_PERSON_ID` as one (pattern, replacement) per match length, for Rust's regex
     engine: no look-around, so the boundaries are matched as groups and put back, and each
-    length's mask is a fixed run of asterisks. Longest first, as the greedy original."""
+    length's mask is a fixed run of hidden characters. Longest first, as the greedy
+    original."""
     patterns = []
+    edge = f"[^0-9A-Za-z{_HIDDEN}]"
     for length in range(18, 14, -1):
         middle = rf"(?:\d{{{length - 9}}}|\d{{2}}[\d*]{{4}}\d{{{length - 15}}})"
-        pattern = rf"(^|[^0-9A-Za-z])([1-9]\d{{5}}){middle}\d(\d[\dXx])([^0-9A-Za-z]|$)"
-        patterns.append((pattern, "${1}${2}" + "*" * (length - 8) + "${3}${4}"))
+        pattern = rf"(^|{edge})([1-9]\d{{5}}){middle}\d(\d[\dXx])({edge}|$)"
+        patterns.append((pattern, "${1}${2}" + _HIDDEN * (length - 8) + "${3}${4}"))
     return patterns
 
 
@@ -51,7 +60,8 @@ _PERSON_ID_BY_LENGTH: Final = _fixed_length_patterns()
 
 def mask_text_expr(text: pl.Expr) -> pl.Expr:
     """:func:`mask_text` as a Polars expression, for text whose digits are ASCII (keys and
-    IDs are NFKC-normalised on load); a test holds the two equal on such text.
+    IDs are NFKC-normalised on load) and without U+E000; a test holds the two equal on such
+    text.
 
     Each length's pattern runs twice: a boundary character consumed by one match cannot
     open the next, so the second pass masks an ID that directly followed another. (A digit
@@ -61,4 +71,4 @@ def mask_text_expr(text: pl.Expr) -> pl.Expr:
     for pattern, replacement in _PERSON_ID_BY_LENGTH:
         for _ in range(2):
             text = text.str.replace_all(pattern, replacement)
-    return text
+    return text.str.replace_all(_HIDDEN, "*", literal=True)

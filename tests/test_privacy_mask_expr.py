@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from blacklist_match.privacy import mask_text, mask_text_expr
@@ -23,6 +23,8 @@ them. Digits are ASCII, as in the normalised keys the report masks."""
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_PIECES, max_size=8).map("".join))
+# a masked run written as "*" at once gave the next pass a boundary the text did not have
+@example("1000000000****00001000000000****10000000*100000000000000")
 def test_mask_text_expr_equals_mask_text(text: str) -> None:
     assert pl.select(mask_text_expr(pl.lit(text))).item() == mask_text(text)
 
