@@ -67,9 +67,8 @@ def build_store(entries: int, records: int) -> tuple[Path, np.ndarray, np.ndarra
     with duckdb.connect(str(db), read_only=True) as con:
         outdated = con.execute(
             "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_keys') "
-            "+ (SELECT (count(*) < 2)::INT FROM duckdb_columns() "
-            "WHERE (table_name, column_name) IN "
-            "(('list_entries', 'match_load_id'), ('records', 'mask_core_hash')))"
+            "+ (SELECT (count(*) = 0)::INT FROM duckdb_columns() WHERE table_name = 'list_entries' "
+            "AND column_name = 'match_load_id')"
         ).fetchall()[0][0]
     if outdated:  # a store cached before a schema change the writer's open makes
         with Store.open(db):

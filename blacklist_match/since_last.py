@@ -38,8 +38,6 @@ from blacklist_match.match.fuzzy import (
 from blacklist_match.match.registry import FULL_PERSON_KINDS_SQL
 from blacklist_match.store_schema import (
     CLEAN_ID_SQL,
-    MASK_CORE_KEY,
-    MASK_NAME_KEY,
     MATCH_CANDIDATE_COLUMNS,
     PERSON18_SQL,
     UNSCREENED_ENTRY_COLUMNS,
@@ -83,10 +81,7 @@ SELECT * EXCLUDE (name_key, raw), {_TYPO_KEYS} FROM (
            id_norm_hash, id_alt_norm_hash,
            org_code_key_hash, mask_key_hash, name_key_hash, name_core_hash,
            typo_head_hash, typo_tail_hash,
-           {key_hash_expr(MASK_NAME_KEY.format(t=""))} AS mask_name_hash,
-           {key_hash_expr(MASK_CORE_KEY.format(t=""))} AS mask_core_hash,
            CASE WHEN debtor_type = 'entity'
-
                 THEN {key_hash_expr(f"left(name_core, {CORE_PREFIX})")} END AS prefix_hash,
            CASE WHEN {_ENTRY_TYPO} THEN name_key END AS name_key,
            CASE WHEN {_ENTRY_TYPO} AND regexp_matches({_ENTRY_RAW_ID}, {PERSON18_SQL})
@@ -103,10 +98,6 @@ _MASK_KEYED_PERSON: Final = (
     f"{_PERSON} AND mask_key_hash IS NOT NULL "
     f"AND id_kind IN ('masked_resident_id', {FULL_PERSON_KINDS_SQL[1:-1]})"
 )
-_FULL_ID_PERSON: Final = (
-    f"{_PERSON} AND mask_key_hash IS NOT NULL AND id_kind IN {FULL_PERSON_KINDS_SQL}"
-)
-_MASKED_PERSON: Final = f"{_PERSON} AND id_kind = 'masked_resident_id'"
 _NOT_FOUND_BY_ORG_OR_MASK: Final = (
     "id_kind <> 'masked_resident_id' AND org_code_key_hash IS NULL "
     f"AND NOT coalesce({_MASK_KEYED_PERSON}, false)"
@@ -126,9 +117,7 @@ _ENTRY_PROBES: Final = (
     ("id_alt", "id_norm_hash", "id_kind <> 'masked_resident_id'"),
     ("id_alt", "id_alt_norm_hash", None),
     ("org", "org_code_key_hash", None),
-    ("mask", "mask_key_hash", _FULL_ID_PERSON),
-    ("mask_name", "mask_name_hash", _MASKED_PERSON),
-    ("mask_core", "mask_core_hash", _MASKED_PERSON),
+    ("mask", "mask_key_hash", _MASK_KEYED_PERSON),
     ("head", "head_hash", None),
     ("tail", "tail_hash", None),
     ("typed_head", "typo_head_hash", None),
@@ -145,9 +134,8 @@ _ENTRY_PROBES: Final = (
     ("prefix_org_keyed", "prefix_hash", ORGANISATION_KEYED),
 )
 """For each tier, the key of a changed entry that a record must share to pair with it (the
-record side is :data:`_PROBES`): IDs either way, organisation codes, the mask key of
-persons listed with a full ID, the mask key with the name key or core of masked entries,
-the typo blocks of typo'd entry IDs, the blocks of entries with a full-length
+record side is :data:`_PROBES`): IDs either way, organisation codes, the mask of masked
+entries, the typo blocks of typo'd entry IDs, the blocks of entries with a full-length
 person ID (against the typed blocks of records whose ID may be typo'd), name cores of
 persons without an ID (against records without one, and, for a number masked in another
 pattern than the publication's, against records with a full person ID),
@@ -209,6 +197,19 @@ _CHANGE_COUNTS: Final = (
     "FROM scope.main.changes"
 )
 
+_MASKED_SEMI_JOIN: Final = f"""
+SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
+    SELECT mask_key_hash, name_key_hash, name_core_hash,
+           id_kind <> 'masked_resident_id' AS full_id
+    FROM scope.main.changed_keys WHERE {_MASK_KEYED_PERSON}) e
+  ON r.mask_key_hash = e.mask_key_hash
+ AND (e.full_id OR r.name_key_hash = e.name_key_hash OR r.name_core_hash = e.name_core_hash)
+WHERE r.id_kind IN {FULL_PERSON_KINDS_SQL}"""
+"""masked_id_name: the mask and the name key or core equal (the tier's two joins); and
+exact_id for a person listed with a full ID: the same ID has the same mask key (a record
+sharing only the mask is screened for nothing, rarely: the 14 visible characters must
+agree)."""
+
 _CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
 _PROBES: Final = (
@@ -216,9 +217,7 @@ _PROBES: Final = (
     ("id", "id_norm_hash", None, NEAR),
     ("id_alt", "id_alt_norm_hash", None, NEAR),
     ("org", "org_code_key_hash", None, NEAR),
-    ("mask", "mask_key_hash", None, NEAR),
-    ("mask_name", "mask_name_hash", None, NEAR),
-    ("mask_core", "mask_core_hash", None, NEAR),
+    ("mask", _MASKED_SEMI_JOIN, None, NEAR),
     ("head", "typo_head_hash", None, NEAR),
     ("tail", "typo_tail_hash", None, NEAR),
     ("typed_head", "typed_head_hash", None, NEAR),
@@ -236,10 +235,8 @@ _PROBES: Final = (
     ("registry_id", "id_alt_norm_hash", None, CHANGED),
     ("registry_org", "org_code_key_hash", None, CHANGED),
 )  # fmt: skip
-"""What each probe's keys are looked up in, with the record side of the tier: one integer
-semi-join each. The masked tier's join (the mask and the name key or core equal) is probed
-through the records' stored ``mask_name_hash`` and ``mask_core_hash``; a person listed
-with a full ID through the mask key alone (the same ID has the same mask key)."""
+"""What each probe's keys are looked up in, with the record side of the tier: one semi-join
+each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 
 _RECORDS: Final = "STORE_DB.main.records"
@@ -251,6 +248,9 @@ def _hits_sql(probes: set[str]) -> str:
     lookups = []
     for probe, column, condition, scope in _PROBES:
         if probe not in probes:
+            continue
+        if column.lstrip().startswith("SELECT"):
+            lookups.append(f"SELECT rid, '{scope}' AS scope FROM ({column})")
             continue
         where = f"{column} IN (SELECT k FROM scope.main.probe_keys WHERE probe = '{probe}')"
         lookups.append(

@@ -81,20 +81,10 @@ DuckDB's common-subexpression pass hoists the shared cleaning of the number out 
 ``CASE`` s and runs it on every record, 2.4 s instead of 0.25 s for 5M records on every
 load (``|| ''`` is folded away and does not prevent it)."""
 
-MASK_NAME_KEY: Final = "{t}mask_key || '|' || {t}name_key"
-MASK_CORE_KEY: Final = "{t}mask_key || '|' || {t}name_core"
-"""A person's mask key with the name key, or with the dot-free name core: what the
-``masked_id_name`` tier's join requires of a record and a masked entry, as one key each, so
-a since-last run finds the records a new masked entry pairs with by two mostly cheap
-integer columns instead of joining four columns of every record (the mask probe cost
-70-78 ms cold at 5M records, most of a since-last run after new debtors)."""
-
 _RECORD_KEYS: Final = {
     **_COMMON_KEYS,
     "typed_head_hash": TYPED_HEAD_KEY,
     "typed_tail_hash": TYPED_TAIL_KEY,
-    "mask_name_hash": MASK_NAME_KEY,
-    "mask_core_hash": MASK_CORE_KEY,
 }
 
 
