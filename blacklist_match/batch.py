@@ -7,13 +7,16 @@ those entries. The matching plan is the same SQL as a full run: it reads ``recor
 ``entries`` and ``officers``, which a scope (an attached in-memory schema first on the
 search path) narrows to what changed; :mod:`blacklist_match.since_last` finds the scoped
 records by probing their stored key hashes, without reading their text.
-A run's bookkeeping row is written only after its report is in place, so a failed run
-does not count as the last run.
+Entries changed only in what a flag shows, or ended, reuse the last run's stored
+candidates (:mod:`blacklist_match.stored_candidates`); after a change of rules every
+record is screened. A run's bookkeeping row is written only after its report is in place,
+so a failed run does not count as the last run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +46,8 @@ from blacklist_match.stored_candidates import (
     stored_watermark,
 )
 from blacklist_match.util import query_frame
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -166,6 +171,16 @@ def last_watermark(store: Store) -> int | None:
     return int(rows[0][0])
 
 
+def _rules_changed(store: Store, rules: RulePack) -> bool:
+    """Whether the last successful run applied other rules than ``rules`` (as its manifest
+    in ``runs`` recorded them; a run recorded without one is taken to have used these)."""
+    rows = store.con.execute(
+        "SELECT r.rules_hash FROM batch_runs b LEFT JOIN runs r USING (run_id) "
+        "ORDER BY b.finished_at DESC LIMIT 1"
+    ).fetchall()
+    return bool(rows) and rows[0][0] is not None and rows[0][0] != rules.digest
+
+
 def _current_watermark(store: Store) -> int:
     return int(store.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0])
 
@@ -183,6 +198,10 @@ def run_batch(
     con = store.con
     watermark = _current_watermark(store)
     previous = last_watermark(store) if since_last else None
+    if previous is not None and _rules_changed(store, rules):
+        # flags on unchanged records were decided by other rules: all are decided again
+        log.info("the rules changed since the last run: screening every record")
+        previous = None
 
     def flags_of(candidates: pl.DataFrame, **review: Any) -> pl.DataFrame:
         flags = (

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 import blacklist_match.batch as batch
-from blacklist_match.batch import RunResult, record_batch_run, run_batch
+from blacklist_match.batch import RunResult, record_batch_run, report_and_record, run_batch
 from blacklist_match.errors import StoreError
 from blacklist_match.match.identity import matching_fingerprint
-from blacklist_match.rules import RulePack
+from blacklist_match.rules import RulePack, shipped_rules_dir
 from blacklist_match.store import Store
 from blacklist_match.store_schema import SCHEMA_VERSION
 from blacklist_match.stored_candidates import WATERMARK_KEY, stored_watermark
@@ -251,3 +251,27 @@ def test_a_store_written_by_a_newer_build_is_refused(tmp_path: Path) -> None:
         Store.open(db)
     with Store.open(db, read_only=True) as reader:  # a reader writes nothing: not refused
         assert reader.con.execute("SELECT count(*) FROM meta").fetchall()[0][0] > 0
+
+
+def test_a_since_last_run_after_the_rules_changed_screens_every_record(tmp_path: Path) -> None:
+    """Flags on records that did not change were decided by the last run's rules: when the
+    rules changed (the run's manifest keeps their hash), ``--since-last`` screens
+    everything; with the same rules it screens what changed."""
+    files = build_scenario(listed_persons=40, listed_companies=10, records=200, seed=4).write(
+        tmp_path / "data"
+    )
+    stricter = tmp_path / "rules"
+    stricter.mkdir()
+    text = (shipped_rules_dir() / "high_consumption.yaml").read_text(encoding="utf-8")
+    (stricter / "high_consumption.yaml").write_text(
+        text.replace("min_tier: name_only", "min_tier: masked_id_name"), encoding="utf-8"
+    )
+    with Store.open(tmp_path / "r.duckdb") as store:
+        store.ingest_list(files["list"])
+        store.ingest_records(files["records"])
+        first = run_batch(store, RulePack.load())
+        report_and_record(store, first, tmp_path / "r0" / "flags.parquet", options={})
+        same = run_batch(store, RulePack.load(), since_last=True)
+        changed = run_batch(store, RulePack.load(stricter), since_last=True)
+    assert same.mode == "since_last" and same.records_screened == 0
+    assert changed.mode == "full" and changed.records_screened == first.records_screened
