@@ -4,11 +4,16 @@ Two scopes, in an attached in-memory schema ``scope`` (see :func:`build_scope`):
 
 * ``changed_records``, screened against the whole list: records loaded since the last run,
   and records whose subject's registry links were loaded since (by ID or organisation code);
-* ``near_records``, screened against ``changed_entries`` only (entries new, ended, or
-  corrected in a column screening reads, since): every record that some tier could pair
-  with a changed entry, found by the tier's own blocking key (:data:`_PROBES`). An entry
-  republished with only its performance (or another column no flag reads) changed touches
-  nothing: its records' flags cannot change.
+* ``near_records``, screened against ``changed_entries`` only (entries new, or changed
+  since in a column the tiers read, or whose end moved later or went): every record that
+  some tier could pair with such an entry, found by the tier's own blocking key
+  (:data:`_PROBES`). An entry republished with only its performance (or another column no
+  flag reads) changed touches nothing: its records' flags cannot change.
+
+The other changed entries (ended, or corrected only in what a flag shows: the court, the
+case number as written) pair with the records they paired with at the last run: their
+candidates are read from ``match_candidates`` (:data:`REUSED_CANDIDATES`, with
+``shown_entries``) when the store trusts them, and no record is read.
 
 The records are found by probing their stored key hashes (``records.*_hash``, the integer
 columns the tiers join on, :data:`~blacklist_match.store_schema.KEY_HASHES`) with the
