@@ -124,7 +124,7 @@ def find_candidates_schema() -> pl.DataFrame:
     return pl.DataFrame(schema=CANDIDATE_SCHEMA)
 
 
-def _review_views(size: ScopeSize, db: str) -> dict[str, str]:
+def _review_views(size: ScopeSize) -> dict[str, str]:
     """What a since-last run's review state reads instead of the store's ``list_entries``
     (each reported flag's current end): every flag it reports is on a changed entry unless
     records changed. (The records' subject keys come with the candidates.)"""
@@ -134,11 +134,7 @@ def _review_views(size: ScopeSize, db: str) -> dict[str, str]:
     if size.near:
         ends.append("SELECT entry_id, listed_from, listed_until FROM scope.main.changed_entries")
     if size.shown:
-        ends.append(
-            "SELECT DISTINCT c.entry_id, c.listed_from, e.listed_until "
-            f"FROM {db}.main.match_candidates c "
-            "JOIN scope.main.shown_entries e ON e.rid = c.entry_rid"
-        )
+        ends.append("SELECT DISTINCT entry_id, listed_from, listed_until FROM scope.main.reused")
     return {"list_entries": " UNION ALL ".join(ends)}
 
 
@@ -221,7 +217,7 @@ def run_batch(
         candidates = find_candidates(con, as_of)
         screened = int(con.execute("SELECT count(*) FROM records").fetchall()[0][0])
         flags = flags_of(candidates, rescreened_records=None, changed_entries=None)
-        kept: pl.DataFrame | None = candidates
+        kept = candidates if as_of is None else None
         rescreened: pl.Series | None = None
         changed_rids: pl.Series | None = None
     else:
@@ -234,7 +230,7 @@ def run_batch(
             since = _screen_scope(con, db, size, as_of)
             candidates, screened = since.candidates, since.screened
             rescreened, changed_rids = since.rescreened, since.changed_rids
-            with _scope(con, db, _review_views(size, db)):
+            with _scope(con, db, _review_views(size)):
                 flags = flags_of(
                     candidates,
                     rescreened_records=rescreened,
@@ -243,9 +239,9 @@ def run_batch(
                 )
         finally:
             con.execute("DETACH scope")
-        kept = candidates if reuse else None
+        kept = candidates if reuse else None  # reuse: no as_of, and a trusted base
     return RunResult(
-        candidates=kept if as_of is None else None,
+        candidates=kept,
         rescreened_records=rescreened,
         changed_entry_rids=changed_rids,
         rules_digest=rules.digest,
@@ -313,7 +309,8 @@ def _screen_scope(
     )
     screened = size.changed + size.near
     if size.shown:
-        stored = query_frame(con, in_store(REUSED_CANDIDATES, db))
+        con.execute(in_store(f"CREATE TABLE scope.reused AS {REUSED_CANDIDATES}", db))
+        stored = query_frame(con, "SELECT * FROM scope.main.reused")
         # records screened against the whole list: their pairs were found anew
         reused = stored.filter(
             pl.col("in_window") & ~pl.col("record_id").is_in(rescreened.implode())

@@ -168,7 +168,7 @@ class Store:
             written_version = self._written_schema_version()
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
-            self._committed |= self._add_screen_load_id()
+            self._committed |= self._add_load_id_columns()
             self._committed |= self._renew_stored_candidates()
             self._committed |= upgrade_name_keys(
                 self.con,
@@ -209,7 +209,7 @@ class Store:
             self.con.execute("DELETE FROM meta WHERE key = 'record_keys_load_id'")
         return bool(retired)
 
-    def _add_screen_load_id(self) -> bool:
+    def _add_load_id_columns(self) -> bool:
         """Give an older store's ``list_entries`` the ``screen_load_id`` column, set to
         ``last_load_id``, and the ``match_load_id`` column, set to ``screen_load_id`` (what
         changed in an entry before is not known: any change counts); True when a column was
