@@ -74,67 +74,89 @@ def flag_key_expr() -> pl.Expr:
     return pl.concat_str(S.RECORD_ID, S.CASE_NO, S.RULE_ID, separator=KEY_SEPARATOR)
 
 
-_LATEST_STATES: Final = """
-SELECT flag_key, status AS previous_status, record_id AS previous_record_id,
-       entry_id AS previous_entry_id, subject_key AS previous_subject_key, event_id
-FROM flag_events
-WHERE {among}
-QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1
-    AND (status IN ('new', 'open') OR flag_key IN (SELECT flag_key FROM reported_flags))
+_REPORTED_CONTEXT: Final = """
+SELECT r.row_nr, s.status AS previous_status, l.listed_until AS current_until,
+       d.decision, d.decided_by, d.decided_at, d.until
+FROM reported_flags r
+LEFT JOIN flag_states s ON s.flag_key = r.flag_key
+LEFT JOIN (SELECT entry_id, listed_from, listed_until FROM list_entries
+           SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags)
+           USING (entry_id, listed_from)) l
+       ON l.entry_id = r.entry_id AND l.listed_from = r.listed_from
+LEFT JOIN (SELECT subject_key, entry_id, decision, decided_by, decided_at, until
+           FROM decisions WHERE subject_key IS NOT NULL
+           QUALIFY row_number() OVER (PARTITION BY subject_key, entry_id
+                                      ORDER BY decision_id DESC) = 1) d
+       ON d.subject_key = r.subject_key AND d.entry_id = r.entry_id
 """
+"""For each reported flag (by ``row_nr``): its latest state, its entry's end as the list
+stands now and the latest decision on its subject and entry, in one statement."""
 
-_IN_SCOPE: Final = """flag_key IN (
-    SELECT flag_key FROM reported_flags
-    UNION ALL SELECT flag_key FROM flag_events
-    WHERE record_id IN (SELECT record_id FROM review_rescreened)
-    UNION ALL SELECT flag_key FROM flag_events
-    WHERE entry_id IN (SELECT entry_id FROM review_changed_entries))"""
+_OPEN_STATES_SQL: Final = "status IN ('new', 'open')"
+
+_GONE: Final = """
+SELECT s.flag_key, s.subject_key, e.row_json
+FROM ({scoped}) s JOIN flag_events e ON e.event_id = s.event_id
+WHERE s.flag_key NOT IN (SELECT flag_key FROM reported_flags WHERE flag_key IS NOT NULL)
+"""
+"""The open flags in scope that were not reported now (retracted), with the report row of
+their last event."""
 
 
-def _latest_states(
+def _scoped_open_states(rescreened: bool, changed: bool) -> str:
+    """SQL: the open flag states a run's review can change: all of them on a full run (no
+    scope), else those whose record was screened against the whole list (registered as
+    ``review_rescreened``) or whose entry changed (``review_changed_entries``); a union
+    rather than an ``OR`` of two ``IN`` lists, which DuckDB plans as a scan per row."""
+    if not (rescreened or changed):
+        return f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL}"
+    parts = []
+    if rescreened:
+        parts.append(
+            f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL} "
+            "AND record_id IN (SELECT record_id FROM review_rescreened)"
+        )
+    if changed:
+        parts.append(
+            f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL} "
+            "AND entry_id IN (SELECT entry_id FROM review_changed_entries)"
+        )
+    return " UNION ".join(parts)
+
+
+def _gone_flags(
     con: duckdb.DuckDBPyConnection,
     rescreened_records: pl.Series | None,
     changed_entries: pl.Series | None,
 ) -> pl.DataFrame:
-    """The last event of every flag reported now, and of every flag still open; on a run
-    that screened part of the store (``rescreened_records`` not None), only of the flags
-    whose record was rescreened or whose entry changed (no other open flag can change)."""
+    """The open flags no longer reported (``flag_key``, ``subject_key``, ``row_json``);
+    on a run that screened part of the store (``rescreened_records`` not None), only those
+    whose record was rescreened or whose entry changed: no other open flag can change."""
     if rescreened_records is None:
-        return query_frame(con, _LATEST_STATES.format(among="TRUE"))
-    con.register("review_rescreened", rescreened_records.rename(S.RECORD_ID).to_frame())
-    changed = changed_entries if changed_entries is not None else pl.Series([], dtype=pl.String)
-    con.register("review_changed_entries", changed.rename(S.ENTRY_ID).to_frame())
-    try:
-        return query_frame(con, _LATEST_STATES.format(among=_IN_SCOPE))
-    finally:
-        con.unregister("review_rescreened")
-        con.unregister("review_changed_entries")
-
-
-def _latest_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return query_frame(
-        con,
-        "SELECT subject_key, entry_id, decision, decided_by, decided_at, until FROM decisions "
-        "WHERE subject_key IS NOT NULL QUALIFY row_number() OVER "
-        "(PARTITION BY subject_key, entry_id ORDER BY decision_id DESC) = 1",
-    )
-
-
-def _with_rows(con: duckdb.DuckDBPyConnection, events: pl.DataFrame) -> pl.DataFrame:
-    """``events`` with the report row each kept (``row_json``), read by event id for these
-    events alone (the latest states leave the JSON out: most are not retracted)."""
-    if events.is_empty():
-        return events.with_columns(pl.lit(None, pl.String).alias("row_json"))
-    con.register("review_events", events.select("event_id"))
-    try:
-        rows = query_frame(
-            con,
-            "SELECT event_id, row_json FROM flag_events "
-            "WHERE event_id IN (SELECT event_id FROM review_events)",
+        return query_frame(con, _GONE.format(scoped=_scoped_open_states(False, False)))
+    scopes = {
+        "review_rescreened": rescreened_records.rename(S.RECORD_ID).to_frame(),
+        "review_changed_entries": (
+            changed_entries if changed_entries is not None else pl.Series([], dtype=pl.String)
         )
+        .rename(S.ENTRY_ID)
+        .to_frame(),
+    }
+    scopes = {name: frame for name, frame in scopes.items() if not frame.is_empty()}
+    if not scopes:  # nothing rescreened, no entry changed: no earlier flag can change
+        return pl.DataFrame(
+            schema={FLAG_KEY: pl.String, SUBJECT_KEY: pl.String, "row_json": pl.String}
+        )
+    for name, frame in scopes.items():
+        con.register(name, frame)
+    try:
+        scoped = _scoped_open_states(
+            "review_rescreened" in scopes, "review_changed_entries" in scopes
+        )
+        return query_frame(con, _GONE.format(scoped=scoped))
     finally:
-        con.unregister("review_events")
-    return events.join(rows, on="event_id", how="left", maintain_order="left")
+        for name in scopes:
+            con.unregister(name)
 
 
 def _rows_from_json(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
@@ -176,81 +198,71 @@ def apply_review_state(
     ``earlier_flags`` false says no earlier flag can be in scope (``flags`` empty, no record
     rescreened, every changed entry new since the last run): the history is not read.
     ``subjects`` (``record_id``, ``subject_key``: the candidates' own) saves reading the
-    records' subject keys from the store's ``records``.
+    records' subject keys from the store's ``records``. Flag states are read from
+    ``flag_states`` (the latest event of each flag), so the cost follows the flags in
+    scope, not the length of the history.
     """
     if not earlier_flags and not flags.is_empty():
         raise ValueError("flags were reported: their earlier states must be read")
+    report_columns = list(flags.columns)
+    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
     keyed = flags.with_columns(flag_key_expr().alias(FLAG_KEY))
-    con.register("reported_flags", keyed.select(S.RECORD_ID, S.ENTRY_ID, S.LISTED_FROM, FLAG_KEY))
+    if not keyed.is_empty():
+        if subjects is None:
+            con.register("reported_records", keyed.select(S.RECORD_ID).unique())
+            try:
+                subjects = query_frame(
+                    con,
+                    f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
+                    "SEMI JOIN reported_records USING (record_id)",
+                )
+            finally:
+                con.unregister("reported_records")
+        keyed = keyed.join(
+            subjects.select(S.RECORD_ID, SUBJECT_KEY).unique(S.RECORD_ID),
+            on=S.RECORD_ID,
+            how="left",
+            maintain_order="left",
+        )
+    else:
+        keyed = keyed.with_columns(pl.lit(None, pl.String).alias(SUBJECT_KEY))
+    keyed = keyed.with_row_index("row_nr")
+    con.register(
+        "reported_flags",
+        keyed.select("row_nr", S.RECORD_ID, S.ENTRY_ID, S.LISTED_FROM, FLAG_KEY, SUBJECT_KEY),
+    )
     try:
-        latest = (
-            _latest_states(con, rescreened_records, changed_entries)
+        current = (
+            _current_states(query_frame(con, _REPORTED_CONTEXT), keyed, today)
+            if not keyed.is_empty()
+            else keyed.with_columns(pl.lit(None, pl.String).alias(STATUS))
+        )
+        gone = (
+            _gone_flags(con, rescreened_records, changed_entries)
             if earlier_flags
             else pl.DataFrame()
         )
-        if keyed.is_empty():  # nothing reported: only retractions (a quiet since-last run)
-            current = keyed.with_columns(
-                pl.lit(None, pl.String).alias(STATUS), pl.lit(None, pl.String).alias(SUBJECT_KEY)
-            )
-        else:
-            current = _current_states(con, keyed, latest, today, subjects)
     finally:
         con.unregister("reported_flags")
-    report_columns = [c for c in flags.columns]
-    columns = [*report_columns, STATUS, FLAG_KEY, SUBJECT_KEY]
-    if latest.is_empty():  # no earlier state: nothing to retract
-        return current.select(columns).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
-    in_scope = pl.lit(True)
-    if rescreened_records is not None:
-        in_scope = pl.col("previous_record_id").is_in(rescreened_records.implode())
-        if changed_entries is not None:
-            in_scope = in_scope | pl.col("previous_entry_id").is_in(changed_entries.implode())
-    gone = latest.filter(
-        pl.col("previous_status").is_in(OPEN_STATES)
-        & in_scope
-        & ~pl.col(FLAG_KEY).is_in(current[FLAG_KEY].implode())
+    current = current.select(columns)
+    if gone.is_empty():  # nothing to retract
+        return current.sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
+    retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
+        pl.lit(FlagStatus.RETRACTED.value).alias(STATUS),
+        flag_key_expr().alias(FLAG_KEY),
+        gone[SUBJECT_KEY].alias(SUBJECT_KEY),
     )
-    retracted = _rows_from_json(_with_rows(con, gone), flags.select(report_columns)).with_columns(
-        pl.lit(FlagStatus.RETRACTED.value).alias(STATUS), flag_key_expr().alias(FLAG_KEY)
+    return pl.concat([current, retracted.select(columns)], how="vertical_relaxed").sort(
+        S.RECORD_ID, S.CASE_NO, S.RULE_ID
     )
-    retracted = retracted.with_columns(gone["previous_subject_key"].alias(SUBJECT_KEY))
-    return pl.concat(
-        [current.select(columns), retracted.select(columns)], how="vertical_relaxed"
-    ).sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
 
 
-def _current_states(
-    con: duckdb.DuckDBPyConnection,
-    keyed: pl.DataFrame,
-    latest: pl.DataFrame,
-    today: date,
-    subjects: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """The reported flags (also registered on ``con`` as ``reported_flags``) with their
-    ``status`` against their subject, current listing, previous state and decision, and a
+def _current_states(context: pl.DataFrame, keyed: pl.DataFrame, today: date) -> pl.DataFrame:
+    """The reported flags (``keyed``, with ``row_nr``) with their ``status`` against their
+    ``context`` (:data:`_REPORTED_CONTEXT`: previous state, current end, decision), and a
     confirmation noted in the explanation; flags whose entry has ended and that were not
     open are dropped."""
-    if subjects is None:
-        subjects = query_frame(
-            con,
-            f"SELECT record_id, {SUBJECT_KEY_SQL} AS subject_key FROM records "
-            "SEMI JOIN (SELECT DISTINCT record_id FROM reported_flags) USING (record_id)",
-        )
-    else:
-        subjects = subjects.select(S.RECORD_ID, SUBJECT_KEY).unique(S.RECORD_ID)
-    listing = query_frame(
-        con,
-        "SELECT entry_id, listed_from, listed_until AS current_until FROM list_entries "
-        "SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags) "
-        "USING (entry_id, listed_from)",
-    )
-    decisions = _latest_decisions(con)
-    current = (
-        keyed.join(subjects, on=S.RECORD_ID, how="left")
-        .join(listing, on=[S.ENTRY_ID, S.LISTED_FROM], how="left")
-        .join(latest.select(FLAG_KEY, "previous_status"), on=FLAG_KEY, how="left")
-        .join(decisions, on=[SUBJECT_KEY, S.ENTRY_ID], how="left")
-    )
+    current = keyed.join(context, on="row_nr", how="left", maintain_order="left")
     ended = pl.col("current_until").is_not_null() & (pl.col("current_until") <= today)
     was_open = pl.col("previous_status").is_in(OPEN_STATES).fill_null(False)
     suppressed = (pl.col("decision") == Decision.REJECT.value) & (
@@ -273,18 +285,31 @@ def _current_states(
         pl.col("decided_at").dt.strftime("%Y年%m月%d日"),
         pl.lit("）"),
     )
-    current = current.with_columns(
+    return current.with_columns(
         status.alias(STATUS),
         pl.when(confirmed.fill_null(False))
         .then(pl.concat_str(S.EXPLANATION, note))
         .otherwise(pl.col(S.EXPLANATION))
         .alias(S.EXPLANATION),
     ).filter(pl.col(STATUS).is_not_null())
-    return current
+
+
+_STATE_COLUMNS: Final = "flag_key, event_id, status, record_id, entry_id, subject_key"
+
+
+def rebuild_flag_states(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``flag_states`` (the latest event of each flag) from the whole history (a
+    store made before it existed, or written since by a build that did not keep it)."""
+    con.execute("DELETE FROM flag_states")
+    con.execute(
+        f"INSERT INTO flag_states SELECT {_STATE_COLUMNS} FROM flag_events "
+        "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1"
+    )
 
 
 def record_flag_events(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, run_id: str) -> int:
-    """Append one event per reported flag (the report row kept as JSON); return how many."""
+    """Append one event per reported flag (the report row kept as JSON) and make it its
+    flag's state in ``flag_states``; return how many."""
     if flags.is_empty():
         return 0
     report_columns = [c for c in flags.columns if c not in (STATUS, FLAG_KEY, SUBJECT_KEY)]
@@ -304,11 +329,24 @@ def record_flag_events(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, run_
         pl.struct(report_columns).struct.json_encode().alias("row_json"),
     )
     con.register("new_flag_events", events.to_arrow())
-    con.execute(
-        "INSERT INTO flag_events (flag_key, record_id, case_no, rule_id, entry_id, subject_key, "
-        "run_id, raised_at, status, action, tier, score, row_json) SELECT * FROM new_flag_events"
-    )
-    con.unregister("new_flag_events")
+    try:
+        # every event inserted now gets a later id from the sequence than this one
+        floor = con.execute("SELECT nextval('review_event_ids')").fetchall()[0][0]
+        con.execute(
+            "INSERT INTO flag_events (flag_key, record_id, case_no, rule_id, entry_id, "
+            "subject_key, run_id, raised_at, status, action, tier, score, row_json) "
+            "SELECT * FROM new_flag_events"
+        )
+        con.execute(
+            "DELETE FROM flag_states WHERE flag_key IN (SELECT flag_key FROM new_flag_events)"
+        )
+        con.execute(
+            f"INSERT INTO flag_states SELECT {_STATE_COLUMNS} FROM flag_events "
+            "WHERE event_id > $floor",
+            {"floor": floor},
+        )
+    finally:
+        con.unregister("new_flag_events")
     return events.height
 
 
@@ -325,8 +363,7 @@ class DecisionInput:
 
 def _flag_identity(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str, str | None] | None:
     rows = con.execute(
-        "SELECT entry_id, subject_key FROM flag_events WHERE flag_key = ? "
-        "ORDER BY event_id DESC LIMIT 1",
+        "SELECT entry_id, subject_key FROM flag_states WHERE flag_key = ?",
         [key],
     ).fetchall()
     return (rows[0][0], rows[0][1]) if rows else None
@@ -373,7 +410,7 @@ def read_decision_file(
         if optional not in table.columns:
             table = table.with_columns(pl.lit(None, pl.String).alias(optional))
     table = table.with_columns(parse_date(pl.col("until")).alias("until_date"))
-    known = set(query_frame(con, "SELECT DISTINCT flag_key FROM flag_events")[FLAG_KEY].to_list())
+    known = set(query_frame(con, "SELECT flag_key FROM flag_states")[FLAG_KEY].to_list())
     good: list[DecisionInput] = []
     errors: list[InputError] = []
     unreadable = "__problem" in table.columns
@@ -413,8 +450,8 @@ def waiting_flags(
         con,
         """
         WITH latest AS (
-            SELECT * FROM flag_events
-            QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1
+            SELECT e.* FROM flag_states s JOIN flag_events e ON e.event_id = s.event_id
+            WHERE list_contains($wanted, s.status)
         )
         SELECT l.flag_key, l.status, l.action, l.tier, l.score, l.raised_at AS last_raised,
                l.row_json ->> 'debtor_name' AS debtor_name,

@@ -41,6 +41,7 @@ from blacklist_match.io.tables import read_table
 from blacklist_match.key_upgrade import upgrade_name_keys
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
+from blacklist_match.review import rebuild_flag_states
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
@@ -179,6 +180,8 @@ class Store:
                     # an older build opened the store for writing (it sets its own version)
                     # and may have changed entries without keeping match_load_id
                     forget_candidates(self.con)
+                # and may have recorded flag events without keeping their states
+                rebuild_flag_states(self.con)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                     [str(SCHEMA_VERSION)],

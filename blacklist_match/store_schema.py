@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """2: integer row ids (``rid``) and hashed blocking keys (``*_hash``) for matching.
-3: ``list_entries.match_load_id`` and ``match_candidates``. A build that finds an older
-version written marks the stored candidates untrusted (an older build may have changed
-entries without keeping ``match_load_id``); one that finds a newer version refuses the
-store."""
+3: ``list_entries.match_load_id`` and ``match_candidates``. 4: ``flag_states``. A build
+that finds an older version written marks the stored candidates untrusted (an older build
+may have changed entries without keeping ``match_load_id``) and rebuilds ``flag_states``
+from ``flag_events`` (it may have appended events without keeping it); one that finds a
+newer version refuses the store."""
 
 # The big tables (list_entries, records, officers) carry no PRIMARY KEY: DuckDB maintains an
 # index for it on every insert, which made a million-row load several times slower. Their
@@ -312,6 +313,18 @@ DDL: Final = (
         tier VARCHAR,
         score DOUBLE,
         row_json JSON NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS flag_states (
+        -- the latest event of every flag, one row per flag_key, kept with flag_events: a
+        -- run's review reads this, not the whole history
+        flag_key VARCHAR NOT NULL,
+        event_id BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        record_id VARCHAR NOT NULL,
+        entry_id VARCHAR NOT NULL,
+        subject_key VARCHAR
     )
     """,
     """

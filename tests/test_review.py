@@ -108,6 +108,49 @@ def test_a_removal_retracts_the_entrys_open_flags_in_the_next_since_last_run(
     assert _status(_run(store, date(2025, 1, 5)), "W1") == []
 
 
+_LATEST_EVENTS = (
+    "SELECT flag_key, event_id, status, record_id, entry_id, subject_key FROM flag_events "
+    "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1 "
+    "ORDER BY flag_key"
+)
+
+
+def _states(store: Store) -> list[tuple[object, ...]]:
+    return store.con.execute(
+        "SELECT flag_key, event_id, status, record_id, entry_id, subject_key FROM flag_states "
+        "ORDER BY flag_key"
+    ).fetchall()
+
+
+def test_flag_states_hold_each_flags_last_event_and_are_rebuilt_after_an_older_writer(
+    store: Store, tmp_path: Path
+) -> None:
+    _run(store, date(2025, 1, 1))
+    _run(store, date(2025, 1, 2))
+    removals = tmp_path / "removals.csv"
+    removals.write_text("case_no,removed_on\n(2018)京0105执55号,2025-01-03\n", encoding="utf-8")
+    store.ingest_removals(removals)
+    assert _status(_run(store, date(2025, 1, 4), since_last=True), "W1") == ["retracted"]
+    latest = store.con.execute(_LATEST_EVENTS).fetchall()
+    assert len(latest) >= 2 and _states(store) == latest
+    assert [row[2] for row in latest if row[3] == "W1"] == ["retracted"]
+    # an older build appends an event without keeping flag_states, and writes its version
+    key = latest[0][0]
+    store.con.execute(
+        "INSERT INTO flag_events (flag_key, record_id, case_no, rule_id, entry_id, "
+        "subject_key, run_id, raised_at, status, row_json) SELECT flag_key, record_id, "
+        "case_no, rule_id, entry_id, subject_key, 'older', now(), 'open', row_json "
+        "FROM flag_events WHERE flag_key = ? ORDER BY event_id DESC LIMIT 1",
+        [key],
+    )
+    store.con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert _states(store) != store.con.execute(_LATEST_EVENTS).fetchall()
+    store.close()
+    with Store.open(store.path) as reopened:
+        assert _states(reopened) == reopened.con.execute(_LATEST_EVENTS).fetchall()
+        assert [row[2] for row in _states(reopened) if row[0] == key] == ["open"]
+
+
 def test_the_library_honours_a_rejection(store: Store) -> None:
     first = _run(store, date(2025, 1, 1))
     key = first.filter(pl.col("record_id") == "W1")["flag_key"].item()
