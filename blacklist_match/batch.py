@@ -34,16 +34,15 @@ from blacklist_match.report.flags import build_flags, empty_flags
 from blacklist_match.review import apply_review_state, record_flag_events
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.since_last import (
-    REUSED_CANDIDATES,
     ScopeSize,
     build_scope,
-    in_store,
 )
 from blacklist_match.store import Store
 from blacklist_match.stored_candidates import (
+    WATERMARK_KEY,
     forget_candidates,
+    kept_watermark,
     save_candidates,
-    stored_watermark,
 )
 from blacklist_match.util import query_frame
 
@@ -71,11 +70,6 @@ class RunResult:
     changed_entry_rids: pl.Series | None = None
     """Row ids of the entries a since-last run found changed (their pairs were found again
     or reused)."""
-
-
-def _database_name(con: duckdb.DuckDBPyConnection) -> str:
-    name = str(con.sql("SELECT current_database()").fetchall()[0][0])
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextlib.contextmanager
@@ -124,20 +118,6 @@ def find_candidates_schema() -> pl.DataFrame:
     return pl.DataFrame(schema=CANDIDATE_SCHEMA)
 
 
-def _review_views(size: ScopeSize) -> dict[str, str]:
-    """What a since-last run's review state reads instead of the store's ``list_entries``
-    (each reported flag's current end): every flag it reports is on a changed entry unless
-    records changed. (The records' subject keys come with the candidates.)"""
-    if size.changed or not (size.near or size.shown):
-        return {}
-    ends = []
-    if size.near:
-        ends.append("SELECT entry_id, listed_from, listed_until FROM scope.main.changed_entries")
-    if size.shown:
-        ends.append("SELECT DISTINCT entry_id, listed_from, listed_until FROM scope.main.reused")
-    return {"list_entries": " UNION ALL ".join(ends)}
-
-
 _NO_FLAGS: dict[tuple[str, bool], pl.DataFrame] = {}
 
 
@@ -150,35 +130,59 @@ def _no_flags(rules: RulePack, *, show_ids: bool) -> pl.DataFrame:
     return _NO_FLAGS[key]
 
 
+@dataclass(frozen=True)
+class _RunStart:
+    """What a run reads of the store before screening (:data:`_RUN_START`)."""
+
+    watermark: int
+    """The highest load id now."""
+    previous: int | None
+    """The last successful run's watermark (None: no run yet, or none since the stored name
+    keys were recomputed)."""
+    previous_rules: str | None
+    """The rules hash in the last successful run's manifest (None: none recorded)."""
+    kept: str | None
+    """``meta``'s note on the stored candidates (:func:`kept_watermark`)."""
+    database: str
+    """The store's catalog name, quoted."""
+
+
+_RUN_START: Final = """
+SELECT (SELECT coalesce(max(load_id), 0) FROM loads),
+       last.watermark_load_id, last.rules_hash, (SELECT count(*) FROM batch_runs),
+       (SELECT value FROM meta WHERE key = $rekeyed),
+       (SELECT value FROM meta WHERE key = $kept),
+       current_database()
+FROM (SELECT 1) AS one LEFT JOIN (
+    SELECT b.watermark_load_id, r.rules_hash FROM batch_runs b LEFT JOIN runs r USING (run_id)
+    ORDER BY b.finished_at DESC LIMIT 1) AS last ON true
+"""
+"""One statement for all of :class:`_RunStart` (five cost a since-last run 5 ms)."""
+
+
+def _run_start(con: duckdb.DuckDBPyConnection) -> _RunStart:
+    watermark, previous, rules_hash, runs, rekeyed, kept, database = con.execute(
+        _RUN_START, {"rekeyed": REKEYED_AFTER_RUNS, "kept": WATERMARK_KEY}
+    ).fetchall()[0]
+    if previous is not None and rekeyed is not None and int(runs) <= int(rekeyed):
+        previous = None  # no run since the rekeying
+    return _RunStart(
+        watermark=int(watermark),
+        previous=None if previous is None else int(previous),
+        previous_rules=rules_hash,
+        kept=kept,
+        database='"' + str(database).replace('"', '""') + '"',
+    )
+
+
 def last_watermark(store: Store) -> int | None:
     """The highest load id the last successful run had seen (None: no run yet, or none
     since the stored name keys were recomputed: a since-last run then screens everything)."""
-    rows = store.con.execute(
-        "SELECT watermark_load_id, (SELECT count(*) FROM batch_runs) FROM batch_runs "
-        "ORDER BY finished_at DESC LIMIT 1"
-    ).fetchall()
-    if not rows:
-        return None
-    rekeyed = store.con.execute(
-        "SELECT value FROM meta WHERE key = ?", [REKEYED_AFTER_RUNS]
-    ).fetchall()
-    if rekeyed and int(rows[0][1]) <= int(rekeyed[0][0]):
-        return None
-    return int(rows[0][0])
-
-
-def _rules_changed(store: Store, rules: RulePack) -> bool:
-    """Whether the last successful run applied other rules than ``rules`` (as its manifest
-    in ``runs`` recorded them; a run recorded without one is taken to have used these)."""
-    rows = store.con.execute(
-        "SELECT r.rules_hash FROM batch_runs b LEFT JOIN runs r USING (run_id) "
-        "ORDER BY b.finished_at DESC LIMIT 1"
-    ).fetchall()
-    return bool(rows) and rows[0][0] is not None and rows[0][0] != rules.digest
+    return _run_start(store.con).previous
 
 
 def _current_watermark(store: Store) -> int:
-    return int(store.con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0])
+    return _run_start(store.con).watermark
 
 
 def run_batch(
@@ -192,10 +196,12 @@ def run_batch(
     """Screen the store's records against its list (as of each record's event date)."""
     started = datetime.now()
     con = store.con
-    watermark = _current_watermark(store)
-    previous = last_watermark(store) if since_last else None
-    if previous is not None and _rules_changed(store, rules):
+    start = _run_start(con)
+    watermark = start.watermark
+    previous = start.previous if since_last else None
+    if previous is not None and start.previous_rules not in (None, rules.digest):
         # flags on unchanged records were decided by other rules: all are decided again
+        # (a run recorded without a manifest is taken to have used these rules)
         log.info("the rules changed since the last run: screening every record")
         previous = None
 
@@ -203,13 +209,18 @@ def run_batch(
         flags = (
             _no_flags(rules, show_ids=show_ids)  # nothing to pair: skip planning the rules
             if candidates.is_empty()
-            else build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+            else build_flags(
+                apply_rules(candidates.lazy(), rules),
+                show_ids=show_ids,
+                candidates=candidates.height,
+            )
         )
         return apply_review_state(
             con,
             flags,
             today=as_of or date.today(),
             subjects=candidates.select("record_id", "subject_key"),
+            ends=candidates.select("entry_id", "listed_from", "listed_until"),
             **review,
         )
 
@@ -221,22 +232,21 @@ def run_batch(
         rescreened: pl.Series | None = None
         changed_rids: pl.Series | None = None
     else:
-        db = _database_name(con)
+        db = start.database
         # the stored candidates are the last run's, and this run can bring them up to date
-        reuse = as_of is None and stored_watermark(con, matching_fingerprint()) == previous
+        reuse = as_of is None and kept_watermark(start.kept, matching_fingerprint()) == previous
         con.execute("ATTACH ':memory:' AS scope")
         try:
             size = build_scope(con, db, previous, reuse=reuse)
             since = _screen_scope(con, db, size, as_of)
             candidates, screened = since.candidates, since.screened
             rescreened, changed_rids = since.rescreened, since.changed_rids
-            with _scope(con, db, _review_views(size)):
-                flags = flags_of(
-                    candidates,
-                    rescreened_records=rescreened,
-                    changed_entries=since.changed_entries,
-                    earlier_flags=not since.quiet,
-                )
+            flags = flags_of(
+                candidates,
+                rescreened_records=rescreened,
+                changed_entries=since.changed_entries,
+                earlier_flags=not since.quiet,
+            )
         finally:
             con.execute("DETACH scope")
         kept = candidates if reuse else None  # reuse: no as_of, and a trusted base
@@ -308,8 +318,7 @@ def _screen_scope(
         else pl.DataFrame(schema={"entry_id": pl.String})
     )
     screened = size.changed + size.near
-    if size.shown:
-        con.execute(in_store(f"CREATE TABLE scope.reused AS {REUSED_CANDIDATES}", db))
+    if size.reused:
         stored = query_frame(con, "SELECT * FROM scope.main.reused")
         # records screened against the whole list: their pairs were found anew
         reused = stored.filter(

@@ -49,7 +49,9 @@ def screen_store(
 ) -> ScreenResult:
     """Match the store's records against its list, apply the rules, build the report."""
     candidates = find_candidates(store.con, as_of)
-    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids).with_columns(
+    flags = build_flags(
+        apply_rules(candidates.lazy(), rules), show_ids=show_ids, candidates=candidates.height
+    ).with_columns(
         pl.lit(FlagStatus.NEW.value).alias(STATUS),
         flag_key_expr().alias(FLAG_KEY),
     )

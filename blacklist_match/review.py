@@ -74,23 +74,35 @@ def flag_key_expr() -> pl.Expr:
     return pl.concat_str(S.RECORD_ID, S.CASE_NO, S.RULE_ID, separator=KEY_SEPARATOR)
 
 
-_REPORTED_CONTEXT: Final = """
-SELECT r.row_nr, s.status AS previous_status, l.listed_until AS current_until,
-       d.decision, d.decided_by, d.decided_at, d.until
-FROM reported_flags r
-LEFT JOIN flag_states s ON s.flag_key = r.flag_key
-LEFT JOIN (SELECT entry_id, listed_from, listed_until FROM list_entries
-           SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags)
-           USING (entry_id, listed_from)) l
-       ON l.entry_id = r.entry_id AND l.listed_from = r.listed_from
+_DECIDED: Final = """
 LEFT JOIN (SELECT subject_key, entry_id, decision, decided_by, decided_at, until
            FROM decisions WHERE subject_key IS NOT NULL
            QUALIFY row_number() OVER (PARTITION BY subject_key, entry_id
                                       ORDER BY decision_id DESC) = 1) d
        ON d.subject_key = r.subject_key AND d.entry_id = r.entry_id
 """
-"""For each reported flag (by ``row_nr``): its latest state, its entry's end as the list
-stands now and the latest decision on its subject and entry, in one statement."""
+
+_LISTED: Final = """
+LEFT JOIN (SELECT entry_id, listed_from, listed_until FROM list_entries
+           SEMI JOIN (SELECT DISTINCT entry_id, listed_from FROM reported_flags)
+           USING (entry_id, listed_from)) l
+       ON l.entry_id = r.entry_id AND l.listed_from = r.listed_from
+"""
+
+
+def _reported_context(store_ends: bool) -> str:
+    """SQL: for each reported flag (by ``row_nr``), its latest state and the latest decision
+    on its subject and entry, and with ``store_ends`` its entry's end as ``list_entries``
+    holds it now (``current_until``), in one statement."""
+    until = ", l.listed_until AS current_until" if store_ends else ""
+    return (
+        "SELECT r.row_nr, s.status AS previous_status, d.decision, d.decided_by, "
+        f"d.decided_at, d.until{until} FROM reported_flags r "
+        "LEFT JOIN flag_states s ON s.flag_key = r.flag_key"
+        + _DECIDED
+        + (_LISTED if store_ends else "")
+    )
+
 
 _OPEN_STATES_SQL: Final = "status IN ('new', 'open')"
 
@@ -188,6 +200,7 @@ def apply_review_state(
     changed_entries: pl.Series | None,
     earlier_flags: bool = True,
     subjects: pl.DataFrame | None = None,
+    ends: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Give each flag its ``status`` against the store's history and decisions, and add a
     ``retracted`` row for every open flag that no longer holds.
@@ -198,7 +211,9 @@ def apply_review_state(
     ``earlier_flags`` false says no earlier flag can be in scope (``flags`` empty, no record
     rescreened, every changed entry new since the last run): the history is not read.
     ``subjects`` (``record_id``, ``subject_key``: the candidates' own) saves reading the
-    records' subject keys from the store's ``records``. Flag states are read from
+    records' subject keys from the store's ``records``, and ``ends`` (``entry_id``,
+    ``listed_from``, ``listed_until``: the candidates' own, read with the list as it is
+    now) the entries' ends from its ``list_entries``. Flag states are read from
     ``flag_states`` (the latest event of each flag), so the cost follows the flags in
     scope, not the length of the history.
     """
@@ -224,6 +239,15 @@ def apply_review_state(
             how="left",
             maintain_order="left",
         )
+        if ends is not None:
+            keyed = keyed.join(
+                ends.select(
+                    S.ENTRY_ID, S.LISTED_FROM, pl.col(S.LISTED_UNTIL).alias("current_until")
+                ).unique([S.ENTRY_ID, S.LISTED_FROM]),
+                on=[S.ENTRY_ID, S.LISTED_FROM],
+                how="left",
+                maintain_order="left",
+            )
     else:
         keyed = keyed.with_columns(pl.lit(None, pl.String).alias(SUBJECT_KEY))
     keyed = keyed.with_row_index("row_nr")
@@ -233,7 +257,7 @@ def apply_review_state(
     )
     try:
         current = (
-            _current_states(query_frame(con, _REPORTED_CONTEXT), keyed, today)
+            _current_states(query_frame(con, _reported_context(ends is None)), keyed, today)
             if not keyed.is_empty()
             else keyed.with_columns(pl.lit(None, pl.String).alias(STATUS))
         )
@@ -244,7 +268,7 @@ def apply_review_state(
         )
     finally:
         con.unregister("reported_flags")
-    current = current.select(columns)
+    current = current.select(columns)  # the end and the context columns dropped
     if gone.is_empty():  # nothing to retract
         return current.sort(S.RECORD_ID, S.CASE_NO, S.RULE_ID)
     retracted = _rows_from_json(gone, flags.select(report_columns)).with_columns(
@@ -259,7 +283,8 @@ def apply_review_state(
 
 def _current_states(context: pl.DataFrame, keyed: pl.DataFrame, today: date) -> pl.DataFrame:
     """The reported flags (``keyed``, with ``row_nr``) with their ``status`` against their
-    ``context`` (:data:`_REPORTED_CONTEXT`: previous state, current end, decision), and a
+    entry's end (``current_until``, in ``keyed`` or the context) and their ``context``
+    (:func:`_reported_context`: previous state, decision), and a
     confirmation noted in the explanation; flags whose entry has ended and that were not
     open are dropped."""
     current = keyed.join(context, on="row_nr", how="left", maintain_order="left")

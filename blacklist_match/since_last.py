@@ -12,8 +12,8 @@ Two scopes, in an attached in-memory schema ``scope`` (see :func:`build_scope`):
 
 The other changed entries (ended, or corrected only in what a flag shows: the court, the
 case number as written) pair with the records they paired with at the last run: their
-candidates are read from ``match_candidates`` (:data:`REUSED_CANDIDATES`, with
-``shown_entries``) when the store trusts them, and no record is read.
+candidates are read from ``match_candidates`` into ``reused`` (:data:`_REUSED`) when the
+store trusts them, and no record is read.
 
 The records are found by probing their stored key hashes (``records.*_hash``, the integer
 columns the tiers join on, :data:`~blacklist_match.store_schema.KEY_HASHES`) with the
@@ -67,7 +67,7 @@ _MATCHED_CHANGE: Final = "(NOT $reuse OR match_load_id IS NULL OR match_load_id 
 name, type, ID, age or publication date, or its end moved later or went): its records are
 found and matched again. The others (ended, or a court or case number corrected) pair with
 the records they paired with before: with ``$reuse`` (the last run's candidates are kept
-in ``match_candidates``) those pairs are read from there (:data:`REUSED_CANDIDATES`)."""
+in ``match_candidates``) those pairs are read from there (:data:`_REUSED`)."""
 
 _CHANGES: Final = f"""
 CREATE TABLE scope.changes AS
@@ -191,16 +191,16 @@ and the companies of changed person entries (by ID, or by mask and name), for th
 ``registry_link`` tier; ``registry_*``: the keys of registry links loaded since the last
 run (their records see the whole list)."""
 
-_CHANGED_OFFICERS: Final = (
-    "SELECT EXISTS (SELECT 1 FROM STORE_DB.main.officers WHERE load_id > $watermark)"
-)
-"""Whether registry links were loaded since: with no matched change either (as after
-removals or court corrections alone), :data:`_PROBE_KEYS` has no key and is not built."""
-
-_CHANGE_COUNTS: Final = (
-    "SELECT count(*) FILTER (WHERE matched_change), count(*) FILTER (WHERE NOT matched_change) "
-    "FROM scope.main.changes"
-)
+_CHANGE_COUNTS: Final = """
+SELECT count(*) FILTER (WHERE matched_change), count(*) FILTER (WHERE NOT matched_change),
+       EXISTS (SELECT 1 FROM STORE_DB.main.officers WHERE load_id > $watermark),
+       EXISTS (SELECT 1 FROM STORE_DB.main.records WHERE load_id > $watermark)
+FROM scope.main.changes
+"""
+"""The changed entries with and without a matched change, whether registry links were
+loaded since (with no matched change either, as after removals or court corrections alone,
+:data:`_PROBE_KEYS` has no key and is not built) and whether records were: one statement
+(each costs a since-last run some 0.5 ms however small)."""
 
 _MASKED_SEMI_JOIN: Final = f"""
 SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
@@ -315,32 +315,28 @@ WHERE {_SCREEN_CHANGED} AND {_MATCHED_CHANGE}
 """The full rows of the entries with a matched change (the ``entries`` their records are
 matched against)."""
 
-_SHOWN_ENTRIES: Final = """
-CREATE TABLE scope.shown_entries AS
-SELECT rid, case_no, court, listed_until FROM STORE_DB.main.list_entries
-WHERE screen_load_id > $watermark AND rid IN (
-    SELECT entry_rid FROM STORE_DB.main.match_candidates
-    WHERE entry_rid IN (SELECT rid FROM scope.main.changes WHERE NOT matched_change))
-"""
-"""The changed entries without a matched change that have stored candidates (no other can
-have a flag), with the columns such a change can touch: the case number as written, the
-court and the end. Everything else a candidate shows was kept with it."""
-
 _SHOWN: Final = ("case_no", "court", "listed_until")
 
-REUSED_CANDIDATES: Final = f"""
+_REUSED: Final = f"""
+CREATE TABLE scope.reused AS
 SELECT {", ".join(f"c.{c}" for c in MATCH_CANDIDATE_COLUMNS if c not in _SHOWN)},
        e.case_no, e.court, e.listed_until,
        e.listed_until IS NULL OR c.event_date < e.listed_until AS in_window
-FROM STORE_DB.main.match_candidates c JOIN scope.main.shown_entries e ON e.rid = c.entry_rid
+FROM STORE_DB.main.match_candidates c JOIN (
+    SELECT rid, case_no, court, listed_until FROM STORE_DB.main.list_entries
+    WHERE screen_load_id > $watermark
+      AND rid IN (SELECT rid FROM scope.main.changes WHERE NOT matched_change)) e
+  ON e.rid = c.entry_rid
 """
-"""The stored candidates of :data:`_SHOWN_ENTRIES`, with the entry's shown columns as they are
-now, and ``in_window`` while the record's event falls before the entry's end (an end can
-only have come or moved earlier: one that moved later or went is a matched change); the
-caller keeps those, and the others' entries are in scope for the review (their open flags
-are retracted). Neither the record nor the rest of the entry is read. Columns in another
-order than a candidate's: the caller selects them by name. Records screened again against
-the whole list are left out by the caller (their stored candidates are stale)."""
+"""The stored candidates of the changed entries without a matched change (ended, or a court
+or case number corrected), with the columns such a change can touch read as they are now
+(the case number as written, the court and the end), and ``in_window`` while the record's
+event falls before the entry's end (an end can only have come or moved earlier: one that
+moved later or went is a matched change); the caller keeps those, and the others' entries
+are in scope for the review (their open flags are retracted). Neither the record nor the
+rest of the entry is read: everything else a candidate shows was kept with it. Columns in
+another order than a candidate's: the caller selects them by name. Records screened again
+against the whole list are left out by the caller (their stored candidates are stale)."""
 
 
 def in_store(sql: str, db: str) -> str:
@@ -354,9 +350,9 @@ class ScopeSize:
 
     changed: int
     near: int
-    shown: int = 0
-    """Changed entries (without a matched change) whose stored candidates are reused
-    (:data:`REUSED_CANDIDATES`)."""
+    reused: bool = False
+    """``scope.reused`` holds the stored candidates of the changed entries without a matched
+    change (:data:`_REUSED`)."""
     matched: int = 0
     """Changed entries with a matched change (when 0, ``changed_keys`` may not exist)."""
 
@@ -368,31 +364,33 @@ def build_scope(
     (every changed entry's row id, always), and where not empty ``changed_keys`` (the keys
     of those with a matched change), ``changed_records``, ``near_records``,
     ``changed_entries`` (full rows, only when some record is near a matched change) and
-    ``shown_entries``. With ``reuse`` (``match_candidates`` holds the last run's candidates)
-    only the entries with a matched change are probed, and the others' candidates are read
-    from there; without, every change counts as matched. ``db`` is the store's quoted
-    catalog name."""
+    ``reused``. With ``reuse`` (``match_candidates`` holds the last run's candidates) only
+    the entries with a matched change are probed, and the others' candidates are read from
+    there; without, every change counts as matched. ``db`` is the store's quoted catalog
+    name."""
     parameters = {"watermark": watermark, "reuse": reuse}
-    con.execute(in_store(_CHANGES, db), parameters)
-    matched, unmatched = con.execute(_CHANGE_COUNTS).fetchall()[0]
-    shown = 0
-    if unmatched:
-        con.execute(in_store(_SHOWN_ENTRIES, db), {"watermark": watermark})
-        shown = int(con.execute("SELECT count(*) FROM scope.shown_entries").fetchall()[0][0])
     probe_parameters = {"watermark": watermark}
+    con.execute(in_store(_CHANGES, db), parameters)
+    matched, unmatched, relinked, loaded = con.execute(
+        in_store(_CHANGE_COUNTS, db), probe_parameters
+    ).fetchall()[0]
+    if unmatched:
+        con.execute(in_store(_REUSED, db), probe_parameters)
     probes: set[str] = set()
-    if matched or con.execute(in_store(_CHANGED_OFFICERS, db), probe_parameters).fetchall()[0][0]:
+    if matched or relinked:
         con.execute(in_store(_CHANGED_KEYS, db), parameters)
         con.execute(in_store(_PROBE_KEYS, db), probe_parameters)
         probes = {
             row[0] for row in con.execute("SELECT DISTINCT probe FROM scope.probe_keys").fetchall()
         }
+    if not (probes or loaded):  # no record to find
+        return ScopeSize(0, 0, bool(unmatched), int(matched))
     con.execute(in_store(_hits_sql(probes), db), probe_parameters)
     sizes = dict(
         con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
     if not sizes:
-        return ScopeSize(0, 0, shown, int(matched))
+        return ScopeSize(0, 0, bool(unmatched), int(matched))
     con.execute(in_store(_FETCH, db))
     con.execute(in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
@@ -400,4 +398,6 @@ def build_scope(
             con.execute(_SCOPE_RECORDS.format(scope=scope))
     if sizes.get(NEAR):
         con.execute(in_store(_CHANGED_ENTRIES, db), parameters)
-    return ScopeSize(int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), shown, int(matched))
+    return ScopeSize(
+        int(sizes.get(CHANGED, 0)), int(sizes.get(NEAR, 0)), bool(unmatched), int(matched)
+    )

@@ -36,9 +36,14 @@ def stored_watermark(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int | 
     matching (``fingerprint``: :func:`~blacklist_match.match.identity.matching_fingerprint`)
     found them (None: none, or found by other code)."""
     rows = con.execute("SELECT value FROM meta WHERE key = ?", [WATERMARK_KEY]).fetchall()
-    if not rows:
+    return kept_watermark(rows[0][0] if rows else None, fingerprint)
+
+
+def kept_watermark(value: str | None, fingerprint: str) -> int | None:
+    """:func:`stored_watermark` from the ``meta`` value under :data:`WATERMARK_KEY`."""
+    if value is None:
         return None
-    watermark, _, kept_by = str(rows[0][0]).partition(":")
+    watermark, _, kept_by = str(value).partition(":")
     return int(watermark) if kept_by == fingerprint else None
 
 

@@ -272,7 +272,9 @@ def run_batch_spark(
         export_store(store.con, folder)
     session = spark or spark_session(master)
     candidates = find_candidates_spark(session, folder, as_of)
-    flags = build_flags(apply_rules(candidates.lazy(), rules), show_ids=show_ids)
+    flags = build_flags(
+        apply_rules(candidates.lazy(), rules), show_ids=show_ids, candidates=candidates.height
+    )
     # review decisions, suppressions and retractions live in the store: same step as DuckDB's
     from blacklist_match.review import apply_review_state
 
@@ -282,6 +284,9 @@ def run_batch_spark(
         today=as_of or date.today(),
         rescreened_records=None,
         changed_entries=None,
+        subjects=candidates.select("record_id", "subject_key"),
+        # ends read now only from Parquet exported now: else the store's are current
+        ends=candidates.select("entry_id", "listed_from", "listed_until") if export else None,
     )
     status = store.status()
     screened = int(store.con.execute("SELECT count(*) FROM records").fetchall()[0][0])
