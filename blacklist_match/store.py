@@ -11,6 +11,7 @@ by a content hash. Identifiers and names are keyed once, here, on load.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -59,6 +60,11 @@ from blacklist_match.stored_candidates import forget_candidates
 from blacklist_match.util import file_digest
 
 log = logging.getLogger(__name__)
+
+LIST_LOAD_KINDS: Final = ("list", "removals")
+"""The loads that change ``list_entries`` (entries, ends)."""
+LIST_STATE_KEY: Final = "list_state"
+"""``meta``: the list state as of the day of the last list load (:meth:`Store.list_state`)."""
 
 _STAGED = "staged_entries"
 """The name under which a list load's rows (Arrow) are visible to DuckDB."""
@@ -379,6 +385,8 @@ class Store:
                     report.ended,
                 ],
             )  # fmt: skip
+            if kind in LIST_LOAD_KINDS:
+                self._keep_list_state(load_id)
             clock.lap("write")
         clock.lap("commit")
         return report
@@ -789,9 +797,19 @@ class Store:
         rows = self.con.execute("SELECT file, file_hash FROM loads ORDER BY load_id").fetchall()
         return {str(file): str(digest) for file, digest in rows}
 
-    def list_state(self, today: date | None = None) -> dict[str, Any]:
-        """The list as of ``today``: entries in total, listed on that day, ended by it."""
+    def list_state(
+        self, today: date | None = None, *, kept: str | None = None, list_load: int | None = None
+    ) -> dict[str, Any]:
+        """The list as of ``today``: entries in total, listed on that day, ended by it.
+
+        ``kept`` is the state the last list load kept in ``meta`` (:data:`LIST_STATE_KEY`),
+        used when it is of ``list_load`` (the store's last list load) and of that day: a
+        since-last run is spared a scan of the whole list (5 ms a million entries)."""
         on = today or date.today()
+        if kept is not None and list_load is not None:
+            state = json.loads(kept)
+            if state.pop("load_id", None) == list_load and state.get("as_of") == on.isoformat():
+                return dict(state)
         total, listed, ended = self.con.execute(
             """SELECT count(*),
                       count(*) FILTER (WHERE listed_from <= $on
@@ -806,6 +824,15 @@ class Store:
             "entries_listed": int(listed),
             "entries_ended": int(ended),
         }
+
+    def _keep_list_state(self, load_id: int) -> None:
+        """Keep today's list state in ``meta`` for the runs after list load ``load_id`` (in
+        the load's transaction)."""
+        value = json.dumps({**self.list_state(), "load_id": load_id})
+        if not self.con.execute(
+            "UPDATE meta SET value = ? WHERE key = ?", [value, LIST_STATE_KEY]
+        ).fetchall()[0][0]:
+            self.con.execute("INSERT INTO meta VALUES (?, ?)", [LIST_STATE_KEY, value])
 
     def status(self, today: date | None = None) -> dict[str, Any]:
         """The store's state: entry counts, registry, records, quarantine, recent loads."""

@@ -135,6 +135,42 @@ def test_removal_ends_the_entry_even_when_it_arrives_first(tmp_path: Path, list_
     assert (state["entries_total"], state["entries_listed"], state["entries_ended"]) == (3, 2, 1)
 
 
+def test_a_run_uses_the_list_state_the_last_list_load_kept_only_for_that_load_and_day(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    from blacklist_match.batch import run_batch
+    from blacklist_match.rules import RulePack
+    from blacklist_match.store import LIST_STATE_KEY
+
+    removals = tmp_path / "removals.csv"
+    removals.write_text("案号,删除日期\n(2019)鄂0902执1194号,2021年01月01日\n", encoding="utf-8")
+    pack = RulePack.load()
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.ingest_list(list_csv)
+        assert run_batch(store, pack).list_state == store.list_state()
+        store.ingest_removals(removals)  # a list load: the ends changed
+        assert run_batch(store, pack).list_state == store.list_state()
+        assert store.list_state()["entries_ended"] == 1
+
+        def kept(**changes: object) -> None:
+            value = json.loads(
+                store.con.execute(
+                    "SELECT value FROM meta WHERE key = ?", [LIST_STATE_KEY]
+                ).fetchall()[0][0]
+            )
+            store.con.execute(
+                "UPDATE meta SET value = ? WHERE key = ?",
+                [json.dumps({**value, **changes}), LIST_STATE_KEY],
+            )
+
+        kept(entries_total=99)  # what the run reads is the kept state, for this load and day
+        assert run_batch(store, pack).list_state["entries_total"] == 99
+        kept(as_of="2000-01-01")  # kept on another day: counted again
+        assert run_batch(store, pack).list_state == store.list_state()
+        kept(as_of=date.today().isoformat(), load_id=0)  # kept by another load: counted again
+        assert run_batch(store, pack).list_state == store.list_state()
+
+
 def test_an_ended_entry_keeps_its_row_id_and_columns_and_moves_to_the_tables_end(
     tmp_path: Path, list_csv: Path
 ) -> None:
