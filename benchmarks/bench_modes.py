@@ -5,7 +5,8 @@
 - ``run --since-last`` after a 1% list change, against a full ``run`` in the same session.
 
 Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]
-[--since-last-only]``. The store is built once and cached under ``benchmarks/.cache/``.
+[--since-last-only] [--repeats 3]``. The store is built once and cached under
+``benchmarks/.cache/``.
 
 Since-last, five 1% changes (:func:`_list_change`; figures and the per-step table in
 benchmarks/SINCE_LAST.md): 10,000 new debtors, 10,000 status updates (performance only:
@@ -14,8 +15,9 @@ stored candidates of those entries are reported again, none matched again), and 
 name corrections (what the tiers read: the entries' records are found and matched
 again). Each run is timed as the ``run`` command does it: screen, write the report, record
 the run (and its candidates), each in a store opened for it as a nightly job runs it; the
-process is warmed by a first full run, untimed. The ratio of the screening alone is
-printed beside it.
+process is warmed by a first full run, untimed. Each mode is timed ``--repeats`` times
+from the same state and the medians are compared (one run of each swung the ratio by a
+tenth). The ratio of the screening alone is printed beside it.
 """
 
 from __future__ import annotations
@@ -149,13 +151,15 @@ def _list_change(db: Path, entries: int, kind: str) -> Path:
     return change_file
 
 
-def since_last_ratio(db: Path, entries: int, kind: str = "new") -> dict[str, Any]:
-    """A full run, then ``run --since-last`` after the change, timed in one process, each as
+def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3) -> dict[str, Any]:
+    """Full runs, then ``run --since-last`` after the change, timed in one process, each as
     the ``run`` command does it (screen, write the report, record the run and its
-    candidates). A first full run (not timed) pays the process's one-time costs (imports,
-    DuckDB's first read of the store's columns), so neither timed run carries them."""
+    candidates) in a store opened for it, as nightly. Each mode is timed ``repeats`` times
+    from the same state (a copy of the store as it was before the first), and the medians
+    compared. A first full run (not timed) pays the process's one-time costs (imports,
+    DuckDB's first read of the store's columns), so no timed run carries them."""
     work = db.with_name("since_last.duckdb")
-    shutil.copyfile(db, work)
+    before = db.with_name("before.duckdb")
     pack = RulePack.load()
     change_file = _list_change(db, entries, kind)
     reports = work.with_name("reports")
@@ -169,33 +173,57 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new") -> dict[str, Any
         report_and_record(store, result, reports / name / "flags.parquet", options={})
         return result, time.perf_counter() - started, screened - started
 
+    def timed(since_last: bool) -> tuple[RunResult, list[float], list[float]]:
+        """``repeats`` runs, each from a copy of ``before`` opened for it."""
+        wholes, screens = [], []
+        result = None
+        for repeat in range(repeats):
+            _copy_store(before, work)
+            with Store.open(work) as store:
+                result, whole, screen = run(store, since_last=since_last, name=f"{repeat}")
+            wholes.append(whole)
+            screens.append(screen)
+        assert result is not None
+        return result, wholes, screens
+
     try:
-        # as nightly, each run and each load in a store opened for it (a closed store is
-        # checkpointed; updates not yet checkpointed slow every scan of the table)
+        # a closed store is checkpointed (updates not yet checkpointed slow every scan)
+        shutil.copyfile(db, work)
         with Store.open(work) as store:
             run(store, since_last=False, name="warm-up")
-        with Store.open(work) as store:
-            full, full_s, full_screen_s = run(store, since_last=False, name="full")
-        with Store.open(work) as store:
+        _copy_store(work, before)
+        full, full_s, full_screen_s = timed(since_last=False)
+        with Store.open(before) as store:  # the last successful run, then the change
+            run(store, since_last=False, name="base")
+        with Store.open(before) as store:
             if kind == "removed":
                 store.ingest_removals(change_file)
             else:
                 store.ingest_list(change_file)
-        with Store.open(work) as store:
-            since, since_s, since_screen_s = run(store, since_last=True, name="since-last")
+        since, since_s, since_screen_s = timed(since_last=True)
     finally:
-        work.unlink(missing_ok=True)
-        Path(f"{work}.readonly").unlink(missing_ok=True)
+        for path in (work, before):
+            path.unlink(missing_ok=True)
+            Path(f"{path}.readonly").unlink(missing_ok=True)
         shutil.rmtree(reports, ignore_errors=True)
+    full_median, since_median = statistics.median(full_s), statistics.median(since_s)
     return {
-        "full_s": full_s,
+        "full_s": full_median,
+        "full_range": (min(full_s), max(full_s)),
         "full_flags": full.flags.height,
-        "since_last_s": since_s,
+        "since_last_s": since_median,
+        "since_last_range": (min(since_s), max(since_s)),
         "since_last_flags": since.flags.height,
         "since_last_screened": since.records_screened,
-        "ratio": full_s / since_s,
-        "screen_ratio": full_screen_s / since_screen_s,
+        "ratio": full_median / since_median,
+        "screen_ratio": statistics.median(full_screen_s) / statistics.median(since_screen_s),
     }
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """Copy a closed store file (its read-only companion is made again on the next close)."""
+    shutil.copyfile(source, target)
+    Path(f"{target}.readonly").unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -205,6 +233,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument(
         "--since-last-only", action="store_true", help="skip the cold and library checks"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs of each mode (medians compared)"
     )
     args = parser.parse_args()
     db, ids, names = build_store(args.entries, args.records)
@@ -217,15 +248,20 @@ def main() -> None:
             f"{args.calls:,} calls"
         )
     for kind in CHANGES:
-        ratio = since_last_ratio(db, args.entries, kind)
+        ratio = since_last_ratio(db, args.entries, kind, args.repeats)
         print(
-            f"full run {ratio['full_s']:.2f} s ({ratio['full_flags']:,} flags); since-last "
-            f"after a 1% list change ({kind} entries) {ratio['since_last_s']:.3f} s "
-            f"({ratio['since_last_screened']:,} records screened, "
-            f"{ratio['since_last_flags']:,} flags); ratio {ratio['ratio']:.1f}x "
+            f"full run {ratio['full_s']:.2f} s ({_spread(ratio['full_range'], 2)}; "
+            f"{ratio['full_flags']:,} flags); since-last after a 1% list change ({kind} "
+            f"entries) {ratio['since_last_s']:.3f} s ({_spread(ratio['since_last_range'], 3)}; "
+            f"{ratio['since_last_screened']:,} records screened, "
+            f"{ratio['since_last_flags']:,} flags); ratio of medians {ratio['ratio']:.1f}x "
             f"(screening alone, without the report and the bookkeeping: "
             f"{ratio['screen_ratio']:.1f}x)"
         )
+
+
+def _spread(bounds: tuple[float, float], digits: int) -> str:
+    return f"{bounds[0]:.{digits}f}-{bounds[1]:.{digits}f} s"
 
 
 if __name__ == "__main__":
