@@ -8,8 +8,10 @@ Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000
 [--since-last-only] [--repeats 3]``. The store is built once and cached under
 ``benchmarks/.cache/``.
 
-Since-last, five 1% changes (:func:`_list_change`; figures and the per-step table in
-benchmarks/SINCE_LAST.md): 10,000 new debtors, 10,000 status updates (performance only:
+The store holds the shapes of DOMAIN.md (:func:`build_store`: masked, full and typo'd IDs,
+companies, a registry, records of every type, removals). Since-last, five 1% changes
+(:func:`_list_change`; figures and the per-step table in benchmarks/SINCE_LAST.md): 10,000
+new cases, 10,000 status updates (performance only:
 nothing to screen), 10,000 court corrections and 10,000 removal notices (the last run's
 stored candidates of those entries are reported again, none matched again), and 10,000
 name corrections (what the tiers read: the entries' records are found and matched
@@ -31,7 +33,6 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -46,36 +47,52 @@ from blacklist_match.store import Store
 CACHE = scale_data.CACHE
 
 
-def build_store(entries: int, records: int) -> tuple[Path, np.ndarray, np.ndarray]:
-    """The cached store: ``entries`` list entries and ``records`` agency records."""
-    folder = CACHE / f"modes_{entries}_{records}"
+def build_store(
+    entries: int, records: int, officers: int | None = None
+) -> tuple[Path, np.ndarray, np.ndarray]:
+    """The cached store, from the national-scale generators (:mod:`scale_data`, the shapes
+    of DOMAIN.md): ``entries`` list entries (masked, full and typo'd person IDs, companies
+    by organisation code or USCC) with their removal notices, ``officers`` registry links
+    (default: two for every five entries, as ``bench_scale``) and ``records`` agency records
+    of every type (persons and companies, 20% without an ID). Returns the store and the full
+    IDs and names of the list's person debtors."""
+    officers = entries * 2 // 5 if officers is None else officers
+    folder = CACHE / f"modes_{entries}_{records}_{officers}"
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "store.duckdb"
-    frame, ids, names, _codes = scale_data.court_list(entries, seed=1)
     if not db.is_file():
-        list_file, record_file = folder / "list.parquet", folder / "records.parquet"
-        frame.write_parquet(list_file)
-        scale_data.records(records, ids, names, seed=2).write_parquet(record_file)
+        inputs = {name: folder / f"{name}.parquet" for name in ("list", "removals", "officers")}
+        listed = scale_data.court_list_chunk(0, entries, entries)
+        listed.write_parquet(inputs["list"])
+        scale_data.removals_for(listed).write_parquet(inputs["removals"])
+        scale_data.officer_links(0, officers, entries).write_parquet(inputs["officers"])
+        record_files = []
+        for start in range(0, records, 1_000_000):
+            part = folder / f"records-{start // 1_000_000:03d}.parquet"
+            scale_data.records_chunk(start, min(1_000_000, records - start), entries).write_parquet(
+                part
+            )
+            record_files.append(part)
         started = time.perf_counter()
         with Store.open(folder / "building.duckdb") as store:
-            store.ingest_list(list_file)
-            store.ingest_records(record_file)
+            store.ingest_list(inputs["list"])
+            store.ingest_removals(inputs["removals"])
+            store.ingest_officers(inputs["officers"])
+            for part in record_files:
+                store.ingest_records(part)
         Path(f"{folder / 'building.duckdb'}.readonly").rename(f"{db}.readonly")
         (folder / "building.duckdb").rename(db)
         print(
-            f"built store: {entries:,} entries, {records:,} records "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"built store: {entries:,} entries, {officers:,} registry links, {records:,} "
+            f"records in {time.perf_counter() - started:.1f} s"
         )
-    with duckdb.connect(str(db), read_only=True) as con:
-        outdated = con.execute(
-            "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_keys') "
-            "+ (SELECT (count(*) = 0)::INT FROM duckdb_columns() WHERE table_name = 'list_entries' "
-            "AND column_name = 'match_load_id')"
-        ).fetchall()[0][0]
-    if outdated:  # a store cached before a schema change the writer's open makes
-        with Store.open(db):
-            pass  # the open upgrades it and republishes the read-only copy
-    return db, ids, names
+    persons, _companies = scale_data.listed_debtors(entries)
+    index = pl.int_range(0, persons, dtype=pl.Int64)
+    people = pl.select(
+        scale_data.person_id_expr(index, seed=1).alias("id"),
+        scale_data.person_name_expr(index, seed=1).alias("name"),
+    )
+    return db, people["id"].to_numpy(), people["name"].to_numpy()
 
 
 def cold_check(db: Path, subject: str, runs: int = 10) -> float:
@@ -116,35 +133,31 @@ CHANGES: Final = ("new", "paid", "corrected", "removed", "renamed")
 
 
 def _list_change(db: Path, entries: int, kind: str) -> Path:
-    """A 1% list change as a publication: ``new`` debtors (the list generator with another
-    seed: they pair with almost no record); ``paid``: every hundredth listed entry
-    republished with its performance changed (a status update: nothing a flag reads
-    changed, so no record is screened); ``corrected``: every hundredth listed entry
-    republished with its court's name corrected (shown in flags: the run reports their
+    """A 1% list change as a publication: ``new``: 10,000 new cases against debtors drawn
+    from the list's own pool (as most new listings are: some pair with records); ``paid``:
+    every hundredth entry republished with its performance changed (a status update:
+    nothing a flag reads changed, so no record is screened); ``corrected``: every hundredth
+    entry republished with its court's name corrected (shown in flags: the run reports their
     flags again, from the stored pairs); ``removed``: removal notices for every hundredth
     entry (their flags after the removal date are retracted, from the stored pairs);
     ``renamed``: every hundredth entry republished with its name corrected (what the tiers
     read: its records are found and matched again)."""
-    if kind == "removed":
-        listed = pl.read_parquet(db.with_name("list.parquet"))
+    listed = pl.read_parquet(db.with_name("list.parquet"))
+    if kind == "new":
+        change = scale_data.court_list_chunk(entries, entries // 100, entries)
+    elif kind == "removed":
         change = listed.gather_every(100).select(
             "case_no",
-            pl.lit("2024-06-30").alias("removed_on"),
+            pl.lit("2025-06-30").alias("removed_on"),  # after every publication
             pl.lit("履行完毕").alias("reason"),
         )
     elif kind == "renamed":
-        listed = pl.read_parquet(db.with_name("list.parquet"))
         change = listed.gather_every(100).with_columns(
             pl.col("name").str.replace("^(.)", "${1}${1}")
         )
-    elif kind == "new":
-        change, _ids, _names, _codes = scale_data.court_list(entries // 100, seed=9)
-        change = change.with_columns(pl.col("case_no").str.replace("^", "(2021)增"))
     elif kind == "paid":
-        listed = pl.read_parquet(db.with_name("list.parquet"))
         change = listed.gather_every(100).with_columns(pl.lit("部分履行").alias("performance"))
     else:
-        listed = pl.read_parquet(db.with_name("list.parquet"))
         change = listed.gather_every(100).with_columns(pl.col("court") + "执行局")
     change_file = db.with_name(f"change_{kind}.parquet")
     change.write_parquet(change_file)
@@ -230,6 +243,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument(
+        "--officers", type=int, default=None, help="registry links (default: entries * 2/5)"
+    )
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument(
         "--since-last-only", action="store_true", help="skip the cold and library checks"
@@ -238,7 +254,7 @@ def main() -> None:
         "--repeats", type=int, default=3, help="timed runs of each mode (medians compared)"
     )
     args = parser.parse_args()
-    db, ids, names = build_store(args.entries, args.records)
+    db, ids, names = build_store(args.entries, args.records, args.officers)
     if not args.since_last_only:
         print(f"cold check, median of 10: {cold_check(db, str(ids[0])):.3f} s")
         latency = library_latency(db, ids, names, args.calls)
