@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Final, NamedTuple, Protocol
 
 from blacklist_match.db import LOOKUP_KEYS
-from blacklist_match.store_schema import key_hash_expr
+from blacklist_match.store_schema import COMPANY_CORE_PREFIX, key_hash_expr
 
 
 class Entry(NamedTuple):
@@ -55,7 +55,7 @@ class Officer(NamedTuple):
 
 
 MASKED_KIND: Final = "masked_resident_id"
-CORE_PREFIX: Final = 3
+CORE_PREFIX: Final = COMPANY_CORE_PREFIX
 """Company names are blocked on the first three characters of their core key."""
 
 

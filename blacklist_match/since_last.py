@@ -16,10 +16,10 @@ candidates are read from ``match_candidates`` into ``reused`` (:data:`_REUSED`) 
 store trusts them, and no record is read.
 
 The records are found by probing their stored key hashes (``records.*_hash``, the integer
-columns the tiers join on, :data:`~blacklist_match.store_schema.KEY_HASHES`) with the
-changed entries' own stored hashes: one integer semi-join per key column that the change
-uses, no text hashed and no text column of ``records`` scanned (except the company-core
-prefix, and only when company entries changed). The records found are then fetched by
+columns the tiers join on, and the company-core prefix kept for these probes alone:
+:data:`~blacklist_match.store_schema.KEY_HASHES`) with the changed entries' own stored
+hashes: one integer semi-join per key column that the change uses, no text hashed and no
+text column of ``records`` scanned. The records found are then fetched by
 their row id ``rid`` in one statement. A hash collision only adds a record to a scope (the
 tiers then decide), never drops one.
 """
@@ -215,7 +215,6 @@ exact_id for a person listed with a full ID: the same ID has the same mask key (
 sharing only the mask is screened for nothing, rarely: the 14 visible characters must
 agree)."""
 
-_CORE_PREFIX_HASH: Final = key_hash_expr(f"left(name_core, {CORE_PREFIX})")
 
 _PROBES: Final = (
     # (probe, record column (or SQL), record-side condition, scope)
@@ -230,12 +229,10 @@ _PROBES: Final = (
     ("no_id_core", "name_core_hash", f"subject_type = 'person' AND {NO_USABLE_ID}", NEAR),
     ("partial_core", "name_core_hash",
      f"subject_type = 'person' AND id_kind IN {FULL_PERSON_KINDS_SQL}", NEAR),
-    ("prefix", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {NO_USABLE_ID}", NEAR),
-    ("prefix_no_id", _CORE_PREFIX_HASH, "subject_type = 'entity'", NEAR),
-    ("prefix_reg_only", _CORE_PREFIX_HASH, f"subject_type = 'entity' AND {ORGANISATION_KEYED}",
-     NEAR),
-    ("prefix_org_keyed", _CORE_PREFIX_HASH,
-     f"subject_type = 'entity' AND {REGISTRATION_NUMBER_ONLY}", NEAR),
+    ("prefix", "core_prefix_hash", NO_USABLE_ID, NEAR),
+    ("prefix_no_id", "core_prefix_hash", None, NEAR),
+    ("prefix_reg_only", "core_prefix_hash", ORGANISATION_KEYED, NEAR),
+    ("prefix_org_keyed", "core_prefix_hash", REGISTRATION_NUMBER_ONLY, NEAR),
     ("registry_id", "id_norm_hash", None, CHANGED),
     ("registry_id", "id_alt_norm_hash", None, CHANGED),
     ("registry_org", "org_code_key_hash", None, CHANGED),
@@ -267,7 +264,9 @@ def _hits_sql(probes: set[str]) -> str:
     return f"CREATE TABLE scope.hits AS SELECT DISTINCT * FROM ({union})"
 
 
-SKIPPED_RECORD_COLUMNS: Final = ("extra", "mask_key", "row_hash", "load_id", "changed_at")
+SKIPPED_RECORD_COLUMNS: Final = (
+    "extra", "mask_key", "row_hash", "load_id", "changed_at", "core_prefix_hash",
+)  # fmt: skip
 """Columns of ``records`` that no tier, rule or review step reads, left out of the fetch
 (a tier that starts reading one fails the since-last tests with a binder error).
 
