@@ -21,7 +21,7 @@ import polars as pl
 
 from blacklist_match import schema as S
 from blacklist_match.names import company_bracket_characters, company_key_expr
-from blacklist_match.store_schema import key_hash_expr
+from blacklist_match.store_schema import key_hash_assignments, key_hash_expr
 from blacklist_match.util import query_frame
 
 if TYPE_CHECKING:
@@ -93,8 +93,12 @@ def _rekey_company_cores(con: duckdb.DuckDBPyConnection, row_hash_sql: dict[str,
                 f"name_core_hash = {key_hash_expr('r.fresh')} "
                 "FROM rekeyed_cores r WHERE t.rid = r.rid"
             )
+            # every key hashed from the core (the records' company-core prefix too)
+            rehashed = ", ".join(
+                f"{column} = {sql}" for column, sql in key_hash_assignments(table).items()
+            )
             con.execute(
-                f"UPDATE {table} SET row_hash = {row_hash_sql[table]} "  # noqa: S608
+                f"UPDATE {table} SET row_hash = {row_hash_sql[table]}, {rehashed} "  # noqa: S608
                 "WHERE rid IN (SELECT rid FROM rekeyed_cores)"
             )
         finally:

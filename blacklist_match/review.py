@@ -327,14 +327,15 @@ def rebuild_flag_states(con: duckdb.DuckDBPyConnection) -> None:
     store made before it existed, or written since by a build that did not keep it)."""
     con.execute("DELETE FROM flag_states")
     con.execute(
-        f"INSERT INTO flag_states SELECT {_STATE_COLUMNS} FROM flag_events "
+        f"INSERT INTO flag_states ({_STATE_COLUMNS}) SELECT {_STATE_COLUMNS} FROM flag_events "
         "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1"
     )
 
 
 def record_flag_events(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, run_id: str) -> int:
-    """Append one event per reported flag (the report row kept as JSON) and make it its
-    flag's state in ``flag_states``; return how many."""
+    """Append one event per reported flag (the report row kept as JSON) and make the last
+    its flag's state in ``flag_states``; return how many. Run it in a transaction (the
+    events and the states are written by separate statements)."""
     if flags.is_empty():
         return 0
     report_columns = [c for c in flags.columns if c not in (STATUS, FLAG_KEY, SUBJECT_KEY)]
@@ -365,9 +366,10 @@ def record_flag_events(con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, run_
         con.execute(
             "DELETE FROM flag_states WHERE flag_key IN (SELECT flag_key FROM new_flag_events)"
         )
-        con.execute(
-            f"INSERT INTO flag_states SELECT {_STATE_COLUMNS} FROM flag_events "
-            "WHERE event_id > $floor",
+        con.execute(  # one state per flag, though a run may report a flag key twice
+            f"INSERT INTO flag_states ({_STATE_COLUMNS}) SELECT {_STATE_COLUMNS} "
+            "FROM flag_events WHERE event_id > $floor "
+            "QUALIFY row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1",
             {"floor": floor},
         )
     finally:
@@ -471,13 +473,21 @@ def waiting_flags(
     """Flags that wait for a person: latest state new or open (or ``status``) and no decision
     in force on their subject and entry; review and notify first, then blocks."""
     wanted = [status] if status else list(OPEN_STATES)
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'flag_states' "
+        "AND database_name = current_database() AND schema_name = current_schema()"
+    ).fetchall()[0][0]
+    latest = (  # a store no build with flag_states has written yet: read the history
+        "SELECT e.* FROM flag_states s JOIN flag_events e ON e.event_id = s.event_id "
+        "WHERE list_contains($wanted, s.status)"
+        if kept
+        else "SELECT * FROM flag_events WHERE list_contains($wanted, status) QUALIFY "
+        "row_number() OVER (PARTITION BY flag_key ORDER BY event_id DESC) = 1"
+    )
     frame = query_frame(
         con,
-        """
-        WITH latest AS (
-            SELECT e.* FROM flag_states s JOIN flag_events e ON e.event_id = s.event_id
-            WHERE list_contains($wanted, s.status)
-        )
+        f"""
+        WITH latest AS ({latest})
         SELECT l.flag_key, l.status, l.action, l.tier, l.score, l.raised_at AS last_raised,
                l.row_json ->> 'debtor_name' AS debtor_name,
                l.row_json ->> 'subject_name' AS subject_name,

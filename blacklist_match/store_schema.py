@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 """2: integer row ids (``rid``) and hashed blocking keys (``*_hash``) for matching.
-3: ``list_entries.match_load_id`` and ``match_candidates``. 4: ``flag_states``. A build
+3: ``list_entries.match_load_id`` and ``match_candidates``. 4: ``flag_states``. 5: the
+same, rebuilt (version 4 kept two states of a flag key reported twice in one run). A build
 that finds an older version written marks the stored candidates untrusted (an older build
 may have changed entries without keeping ``match_load_id``) and rebuilds ``flag_states``
 from ``flag_events`` (it may have appended events without keeping it); one that finds a

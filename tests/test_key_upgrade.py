@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from conftest import write_records
 
 from blacklist_match.batch import last_watermark, record_batch_run, run_batch
@@ -91,3 +92,59 @@ def test_older_name_keys_are_recomputed_and_force_a_full_run(
     with Store.open(db) as store:  # current keys: the next open changes nothing
         assert _core_and_hashes(store) == ("腾飞商贸", True)
         assert last_watermark(store) is not None
+
+
+def test_a_rekeyed_company_core_gets_its_prefix_hash_and_since_last_finds_it(
+    tmp_path: Path,
+) -> None:
+    from conftest import LIST_HEADER, LIST_ROWS
+
+    from blacklist_match.store_schema import key_hash_expr
+
+    company = (
+        "(2021)苏0923执100号,华航食品有限公司,,0,暂无,张三,阜宁县人民法院,江苏,"
+        "(2021)苏0923民初1号,2021-01-01,阜宁县人民法院,支付货款,全部未履行,"
+        "有履行能力而拒不履行生效法律文书确定义务,2021-02-01"
+    )
+    (tmp_path / "list.csv").write_text("\n".join([LIST_HEADER, *LIST_ROWS]) + "\n", "utf-8")
+    later = tmp_path / "later.csv"
+    later.write_text("\n".join([LIST_HEADER, *LIST_ROWS, company]) + "\n", "utf-8")
+    records = write_records(
+        tmp_path / "records.csv",
+        [
+            {
+                "record_id": "C1", "agency": "银行", "record_type": "credit",
+                "sub_type": "bank_loan", "subject_type": "entity", "amount": "50000",
+                "subject_name": "（阜宁）华航食品有限责任公司", "subject_id": "",
+                "event_date": "2024-03-01",
+            }
+        ],
+    )  # fmt: skip
+    pack = RulePack.load()
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(tmp_path / "list.csv")
+        store.ingest_records(records)
+        old = "阜宁华航食品"  # the core an older version kept: the county read as a name
+        store.con.execute(
+            f"UPDATE records SET name_core = $old, name_core_hash = {key_hash_expr('$old')}, "  # noqa: S608
+            f"core_prefix_hash = {key_hash_expr('left($old, 3)')}",
+            {"old": old},
+        )
+        store.con.execute("DELETE FROM meta WHERE key = ?", [VERSION_KEY])
+    with Store.open(db) as store:
+        fresh = store.con.execute(
+            f"SELECT core_prefix_hash = {key_hash_expr('left(name_core, 3)')} FROM records"  # noqa: S608
+        ).fetchall()
+        assert fresh == [(True,)]
+        record_batch_run(store, run_batch(store, pack), tmp_path / "first")
+        store.ingest_list(later)  # a listed company the record's new core names
+        since = run_batch(store, pack, since_last=True)
+        full = run_batch(store, pack)
+        assert since.mode == "since_last"
+        assert full.flags.filter(pl.col("record_id") == "C1").height > 0
+        assert (
+            since.flags.select("record_id", "rule_id")
+            .sort("rule_id")
+            .equals(full.flags.select("record_id", "rule_id").sort("rule_id"))
+        )

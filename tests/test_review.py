@@ -151,6 +151,39 @@ def test_flag_states_hold_each_flags_last_event_and_are_rebuilt_after_an_older_w
         assert [row[2] for row in _states(reopened) if row[0] == key] == ["open"]
 
 
+def test_a_flag_key_reported_twice_in_one_run_keeps_one_state(tmp_path: Path) -> None:
+    # a co-debtor of NO_ID_ROW's case with the same name, its ID unreadable: a record named
+    # so pairs with both entries under one flag key (record, case, rule)
+    co_debtor = NO_ID_ROW.replace(",女,40,暂无,", ",女,35,证件号缺失-2,")
+    list_file = tmp_path / "list.csv"
+    list_file.write_text(
+        "\n".join([LIST_HEADER, *LIST_ROWS, NO_ID_ROW, co_debtor]) + "\n", encoding="utf-8"
+    )
+    records = write_records(
+        tmp_path / "records.csv",
+        [{**RECORD, "record_id": "N1", "subject_name": "李娜", "subject_id": "",
+          "event_date": "2024-03-01"}],
+    )  # fmt: skip
+    with Store.open(tmp_path / "twice.duckdb") as store:
+        store.ingest_list(list_file)
+        store.ingest_records(records)
+        heights = [_run(store, date(2025, 1, day)).height for day in range(1, 4)]
+        assert heights[0] == 2 and heights == [2, 2, 2]  # the rows do not multiply
+        assert _states(store) == store.con.execute(_LATEST_EVENTS).fetchall()
+
+
+def test_review_list_reads_a_store_no_build_with_flag_states_has_written(
+    store: Store,
+) -> None:
+    _run(store, date(2025, 1, 1))
+    waiting = waiting_flags(store.con)["flag_key"].to_list()
+    assert waiting
+    store.con.execute("DROP TABLE flag_states")  # as an older build left it
+    store.close()
+    with Store.open(store.path, read_only=True) as reader:
+        assert waiting_flags(reader.con)["flag_key"].to_list() == waiting
+
+
 def test_the_library_honours_a_rejection(store: Store) -> None:
     first = _run(store, date(2025, 1, 1))
     key = first.filter(pl.col("record_id") == "W1")["flag_key"].item()

@@ -284,8 +284,9 @@ def run_batch_spark(
         today=as_of or date.today(),
         rescreened_records=None,
         changed_entries=None,
-        subjects=candidates.select("record_id", "subject_key"),
-        # ends read now only from Parquet exported now: else the store's are current
+        # subjects and ends from the candidates only when read from Parquet exported now:
+        # else the store's are current
+        subjects=candidates.select("record_id", "subject_key") if export else None,
         ends=candidates.select("entry_id", "listed_from", "listed_until") if export else None,
     )
     status = store.status()
