@@ -499,9 +499,11 @@ def upgrade_key_hashes(con: duckdb.DuckDBPyConnection) -> bool:
         missing = [column for column in key_hash_columns(table) if column not in existing]
         for column in missing:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} BIGINT")
-        if missing or rehash:
+        if missing or rehash:  # a new key alone: only its column is computed
             assignments = ", ".join(
-                f"{column} = {sql}" for column, sql in key_hash_assignments(table).items()
+                f"{column} = {sql}"
+                for column, sql in key_hash_assignments(table).items()
+                if rehash or column in missing
             )
             con.execute(f"UPDATE {table} SET {assignments}")  # noqa: S608 - constant names
             rewrote = rewrote or bool(

@@ -148,3 +148,23 @@ def test_a_rekeyed_company_core_gets_its_prefix_hash_and_since_last_finds_it(
             .sort("rule_id")
             .equals(full.flags.select("record_id", "rule_id").sort("rule_id"))
         )
+
+
+def test_a_store_without_a_newer_key_column_gets_it_computed_on_open(
+    list_csv: Path, tmp_path: Path
+) -> None:
+    from blacklist_match.store_schema import KEY_HASHES, key_hash_expr
+
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+        store.ingest_records(_records(tmp_path))
+        store.con.execute("ALTER TABLE records DROP COLUMN core_prefix_hash")
+    source = KEY_HASHES["records"]["core_prefix_hash"].format(t="")
+    with Store.open(db) as store:
+        rows = store.con.execute(
+            f"SELECT core_prefix_hash IS NOT DISTINCT FROM {key_hash_expr(source)}, "  # noqa: S608
+            "core_prefix_hash IS NOT NULL, subject_type FROM records"
+        ).fetchall()
+    assert rows and all(equal for equal, _, _ in rows)
+    assert {kind for _, present, kind in rows if present} == {"entity"}
