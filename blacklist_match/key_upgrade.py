@@ -21,7 +21,7 @@ import polars as pl
 
 from blacklist_match import schema as S
 from blacklist_match.names import company_bracket_characters, company_key_expr
-from blacklist_match.store_schema import key_hash_assignments, key_hash_expr
+from blacklist_match.store_schema import key_hash_assignments, put_meta
 from blacklist_match.util import query_frame
 
 if TYPE_CHECKING:
@@ -55,14 +55,10 @@ def upgrade_name_keys(con: duckdb.DuckDBPyConnection, row_hash_sql: dict[str, st
     con.execute("BEGIN TRANSACTION")
     try:
         changed = _rekey_company_cores(con, row_hash_sql)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [VERSION_KEY, str(NAME_KEYS_VERSION)]
-        )
+        put_meta(con, VERSION_KEY, str(NAME_KEYS_VERSION))
         if changed:
             runs = con.execute("SELECT count(*) FROM batch_runs").fetchall()[0][0]
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)", [REKEYED_AFTER_RUNS, str(runs)]
-            )
+            put_meta(con, REKEYED_AFTER_RUNS, str(runs))
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -89,11 +85,10 @@ def _rekey_company_cores(con: duckdb.DuckDBPyConnection, row_hash_sql: dict[str,
         con.register("rekeyed_cores", fresh.select("rid", "fresh").to_arrow())
         try:
             con.execute(
-                f"UPDATE {table} t SET name_core = r.fresh, "  # noqa: S608 - constant names
-                f"name_core_hash = {key_hash_expr('r.fresh')} "
+                f"UPDATE {table} t SET name_core = r.fresh "  # noqa: S608 - constant names
                 "FROM rekeyed_cores r WHERE t.rid = r.rid"
             )
-            # every key hashed from the core (the records' company-core prefix too)
+            # and every key hashed from it (the core's, the records' company-core prefix)
             rehashed = ", ".join(
                 f"{column} = {sql}" for column, sql in key_hash_assignments(table).items()
             )

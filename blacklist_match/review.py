@@ -115,25 +115,21 @@ WHERE s.flag_key NOT IN (SELECT flag_key FROM reported_flags WHERE flag_key IS N
 their last event."""
 
 
-def _scoped_open_states(rescreened: bool, changed: bool) -> str:
+_REVIEW_SCOPES: Final = {"review_rescreened": S.RECORD_ID, "review_changed_entries": S.ENTRY_ID}
+"""The relations a since-last review registers, and the flag column each holds values of."""
+
+
+def _scoped_open_states(scopes: Iterable[str]) -> str:
     """SQL: the open flag states a run's review can change: all of them on a full run (no
-    scope), else those whose record was screened against the whole list (registered as
+    ``scopes``), else those whose record was screened against the whole list (registered as
     ``review_rescreened``) or whose entry changed (``review_changed_entries``); a union
     rather than an ``OR`` of two ``IN`` lists, which DuckDB plans as a scan per row."""
-    if not (rescreened or changed):
-        return f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL}"
-    parts = []
-    if rescreened:
-        parts.append(
-            f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL} "
-            "AND record_id IN (SELECT record_id FROM review_rescreened)"
-        )
-    if changed:
-        parts.append(
-            f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL} "
-            "AND entry_id IN (SELECT entry_id FROM review_changed_entries)"
-        )
-    return " UNION ".join(parts)
+    open_states = f"SELECT * FROM flag_states WHERE {_OPEN_STATES_SQL}"
+    parts = [
+        f"{open_states} AND {_REVIEW_SCOPES[name]} IN (SELECT {_REVIEW_SCOPES[name]} FROM {name})"
+        for name in scopes
+    ]
+    return " UNION ".join(parts) if parts else open_states
 
 
 def _gone_flags(
@@ -145,16 +141,15 @@ def _gone_flags(
     on a run that screened part of the store (``rescreened_records`` not None), only those
     whose record was rescreened or whose entry changed: no other open flag can change."""
     if rescreened_records is None:
-        return query_frame(con, _GONE.format(scoped=_scoped_open_states(False, False)))
+        return query_frame(con, _GONE.format(scoped=_scoped_open_states(())))
     scopes = {
-        "review_rescreened": rescreened_records.rename(S.RECORD_ID).to_frame(),
-        "review_changed_entries": (
-            changed_entries if changed_entries is not None else pl.Series([], dtype=pl.String)
+        name: values.rename(_REVIEW_SCOPES[name]).to_frame()
+        for name, values in (
+            ("review_rescreened", rescreened_records),
+            ("review_changed_entries", changed_entries),
         )
-        .rename(S.ENTRY_ID)
-        .to_frame(),
+        if values is not None and not values.is_empty()
     }
-    scopes = {name: frame for name, frame in scopes.items() if not frame.is_empty()}
     if not scopes:  # nothing rescreened, no entry changed: no earlier flag can change
         return pl.DataFrame(
             schema={FLAG_KEY: pl.String, SUBJECT_KEY: pl.String, "row_json": pl.String}
@@ -162,10 +157,7 @@ def _gone_flags(
     for name, frame in scopes.items():
         con.register(name, frame)
     try:
-        scoped = _scoped_open_states(
-            "review_rescreened" in scopes, "review_changed_entries" in scopes
-        )
-        return query_frame(con, _GONE.format(scoped=scoped))
+        return query_frame(con, _GONE.format(scoped=_scoped_open_states(scopes)))
     finally:
         for name in scopes:
             con.unregister(name)

@@ -54,6 +54,7 @@ from blacklist_match.store_schema import (
     SCREENED_ENTRY_COLUMNS,
     key_hash_columns,
     key_hash_select,
+    put_meta,
     upgrade_key_hashes,
 )
 from blacklist_match.stored_candidates import forget_candidates
@@ -188,10 +189,7 @@ class Store:
                     forget_candidates(self.con)
                 # and may have recorded flag events without keeping their states
                 rebuild_flag_states(self.con)
-                self.con.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    [str(SCHEMA_VERSION)],
-                )
+                put_meta(self.con, "schema_version", str(SCHEMA_VERSION))
 
     def _written_schema_version(self) -> int | None:
         """The schema version the store's last writer kept (None: a new store); a store
@@ -834,11 +832,7 @@ class Store:
     def _keep_list_state(self, load_id: int) -> None:
         """Keep today's list state in ``meta`` for the runs after list load ``load_id`` (in
         the load's transaction)."""
-        value = json.dumps({**self.list_state(), "load_id": load_id})
-        if not self.con.execute(
-            "UPDATE meta SET value = ? WHERE key = ?", [value, LIST_STATE_KEY]
-        ).fetchall()[0][0]:
-            self.con.execute("INSERT INTO meta VALUES (?, ?)", [LIST_STATE_KEY, value])
+        put_meta(self.con, LIST_STATE_KEY, json.dumps({**self.list_state(), "load_id": load_id}))
 
     def status(self, today: date | None = None) -> dict[str, Any]:
         """The store's state: entry counts, registry, records, quarantine, recent loads."""

@@ -17,7 +17,7 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from blacklist_match.store_schema import MATCH_CANDIDATE_COLUMNS
+from blacklist_match.store_schema import MATCH_CANDIDATE_COLUMNS, put_meta
 
 WATERMARK_KEY: Final = "match_candidates_watermark"
 
@@ -88,8 +88,4 @@ def save_candidates(
             con.execute(_INSERT)
         finally:
             con.unregister("saved_candidates")
-    # an UPDATE costs a third of an INSERT OR REPLACE on the keyed table
-    value = f"{watermark}:{fingerprint}"
-    updated = con.execute("UPDATE meta SET value = ? WHERE key = ?", [value, WATERMARK_KEY])
-    if not updated.fetchall()[0][0]:
-        con.execute("INSERT INTO meta VALUES (?, ?)", [WATERMARK_KEY, value])
+    put_meta(con, WATERMARK_KEY, f"{watermark}:{fingerprint}")
