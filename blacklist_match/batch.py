@@ -36,6 +36,7 @@ from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.since_last import (
     ScopeSize,
     build_scope,
+    current_record_index,
 )
 from blacklist_match.store import LIST_LOAD_KINDS, LIST_STATE_KEY, Store
 from blacklist_match.stored_candidates import (
@@ -251,9 +252,10 @@ def run_batch(
         db = start.database
         # the stored candidates are the last run's, and this run can bring them up to date
         reuse = as_of is None and kept_watermark(start.kept, matching_fingerprint()) == previous
+        index = current_record_index(con, store.path)
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            size = build_scope(con, db, previous, reuse=reuse)
+            size = build_scope(con, db, previous, reuse=reuse, index=index)
             since = _screen_scope(con, db, size, as_of)
             candidates, screened = since.candidates, since.screened
             rescreened, changed_rids = since.rescreened, since.changed_rids

@@ -31,7 +31,11 @@ from dataclasses import dataclass
 from typing import Final
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
+from blacklist_match import record_index
+from blacklist_match.db import MEMORY
 from blacklist_match.lookup import CORE_PREFIX
 from blacklist_match.match.fuzzy import (
     _TYPO_KEYS,
@@ -48,6 +52,7 @@ from blacklist_match.store_schema import (
     UNSCREENED_ENTRY_COLUMNS,
     key_hash_expr,
 )
+from blacklist_match.util import query_frame
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +208,7 @@ loaded since (with no matched change either, as after removals or court correcti
 (each costs a since-last run some 0.5 ms however small)."""
 
 _MASKED_SEMI_JOIN: Final = f"""
-SELECT r.rid FROM STORE_DB.main.records r SEMI JOIN (
+SELECT r.rid FROM PROBED_RECORDS r SEMI JOIN (
     SELECT mask_key_hash, name_key_hash, name_core_hash,
            id_kind <> 'masked_resident_id' AS full_id
     FROM scope.main.changed_keys WHERE {_MASK_KEYED_PERSON}) e
@@ -243,20 +248,35 @@ each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 _RECORDS: Final = "STORE_DB.main.records"
 
+PROBED_COLUMNS: Final = tuple(
+    dict.fromkeys(
+        "mask_key_hash" if column.lstrip().startswith("SELECT") else column
+        for _, column, _, _ in _PROBES
+    )
+)
+"""The record key columns the probes look up (the masked tier's by its mask): the key
+columns of the record index (:mod:`blacklist_match.record_index`)."""
 
-def _hits_sql(probes: set[str]) -> str:
+
+_MASKED_SEMI_JOIN_RECORDS: Final = "PROBED_RECORDS"
+"""The placeholder of :data:`_MASKED_SEMI_JOIN` for the records it probes."""
+
+
+def _hits_sql(probes: set[str], records: str = _RECORDS) -> str:
     """Every record the change touches, by ``rid`` and scope: one semi-join per probe that
-    has keys, and the records loaded since the last run."""
+    has keys (over ``records``: the store's, or the rows the record index found), and the
+    records loaded since the last run."""
     lookups = []
     for probe, column, condition, scope in _PROBES:
         if probe not in probes:
             continue
         if column.lstrip().startswith("SELECT"):
-            lookups.append(f"SELECT rid, '{scope}' AS scope FROM ({column})")
+            semi_join = column.replace(_MASKED_SEMI_JOIN_RECORDS, records)
+            lookups.append(f"SELECT rid, '{scope}' AS scope FROM ({semi_join})")
             continue
         where = f"{column} IN (SELECT k FROM scope.main.probe_keys WHERE probe = '{probe}')"
         lookups.append(
-            f"SELECT rid, '{scope}' AS scope FROM {_RECORDS} WHERE "
+            f"SELECT rid, '{scope}' AS scope FROM {records} WHERE "
             + (f"{condition} AND {where}" if condition else where)
         )
     loaded = f"SELECT rid, '{CHANGED}' AS scope FROM {_RECORDS} WHERE load_id > $watermark"
@@ -290,6 +310,33 @@ CREATE TABLE scope.fetched_names AS
 SELECT rid, {", ".join(NAME_COLUMNS)} FROM STORE_DB.main.records
 WHERE rid IN (SELECT rid FROM scope.main.fetched
               WHERE {NO_USABLE_ID} OR subject_type = 'entity')
+"""
+
+_LOADED: Final = "STORE_DB.main.records WHERE load_id > $watermark"
+
+_FOUND: Final = f"""
+CREATE TABLE scope.found AS
+SELECT * FROM scope.main.indexed
+WHERE rid IN (SELECT rid FROM scope.main.hits)
+  AND rid NOT IN (SELECT rid FROM {_LOADED})
+UNION ALL BY NAME
+SELECT COLUMNS FROM {_LOADED}
+"""
+"""With the record index: the rows it found that some probe kept, and the records loaded
+since the last run (read from the store: they are its last rows, which DuckDB reaches by
+their load id without reading the others)."""
+
+_UNFETCHED: Final = (*NAME_COLUMNS, *(c for c in SKIPPED_RECORD_COLUMNS if c in PROBED_COLUMNS))
+"""Columns of the index's rows that ``scope.fetched`` leaves out, as :data:`_FETCH` does."""
+
+_FETCH_FOUND: Final = f"""
+CREATE TABLE scope.fetched AS SELECT * EXCLUDE ({", ".join(_UNFETCHED)}) FROM scope.main.found
+"""
+
+_FETCH_FOUND_NAMES: Final = f"""
+CREATE TABLE scope.fetched_names AS
+SELECT rid, {", ".join(NAME_COLUMNS)} FROM scope.main.found
+WHERE {NO_USABLE_ID} OR subject_type = 'entity'
 """
 
 _SCOPE_RECORDS: Final = """
@@ -356,8 +403,79 @@ class ScopeSize:
     """Changed entries with a matched change (when 0, ``changed_keys`` may not exist)."""
 
 
+def current_record_index(
+    con: duckdb.DuckDBPyConnection, store_path: str
+) -> record_index.RecordIndex | None:
+    """The record index of the store at ``store_path``, brought in step with it first (built
+    when the store holds at least :func:`~blacklist_match.record_index.min_records`
+    records); None when it is off, the store is in memory, or it could not be written (the
+    run then probes the store)."""
+    minimum = record_index.min_records()
+    if minimum is None or store_path == MEMORY:
+        return None
+    try:
+        layout = record_index.records_layout(
+            con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
+        )
+        return record_index.refresh(con, store_path, layout, create_from=minimum)
+    except OSError as error:
+        log.warning("record index not usable (%s): probing the store", error)
+        return None
+
+
+def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> None:
+    """After a records load: bring the store's record index in step, if it has one (a
+    segment for the load's rows), so the next since-last run finds it ready. A failure is
+    logged, not raised: the load has committed, and the next run rebuilds the index."""
+    if store_path == MEMORY or not record_index.index_folder(store_path).is_dir():
+        return
+    try:
+        layout = record_index.records_layout(
+            con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
+        )
+        record_index.refresh(con, store_path, layout, create_from=None)
+    except (OSError, duckdb.Error) as error:
+        log.warning("record index not brought up to date (%s): the next run rebuilds it", error)
+        record_index.drop(store_path)
+
+
+def _read_indexed(con: duckdb.DuckDBPyConnection, index: record_index.RecordIndex) -> bool:
+    """Fill ``scope.indexed`` with the rows of the records ``index`` finds by the probe keys
+    (a superset of the hits: each probe's record-side condition is applied by
+    :func:`_hits_sql`); False, and nothing read, when they are so many that scanning the
+    store is cheaper."""
+    keys = query_frame(con, "SELECT probe, k FROM scope.main.probe_keys")
+    by_probe = {
+        str(probe): part["k"].to_numpy()
+        for (probe,), part in keys.partition_by("probe", as_dict=True).items()
+    }
+    by_column: dict[str, list[np.ndarray]] = {}
+    for probe, column, _, _ in _PROBES:
+        if probe in by_probe:
+            probed = "mask_key_hash" if column.lstrip().startswith("SELECT") else column
+            by_column.setdefault(probed, []).append(by_probe[probe])
+    positions = index.positions({c: np.concatenate(parts) for c, parts in by_column.items()})
+    if index.dense(positions):
+        log.info(
+            "record index: %d rows near the change, scanning the store instead",
+            sum(len(p) for p in positions),
+        )
+        return False
+    con.register("index_rows", pa.table({"p": index.payloads(positions)}))
+    try:
+        con.execute(f"CREATE TABLE scope.indexed AS {index.decode_sql('index_rows')}")
+    finally:
+        con.unregister("index_rows")
+    return True
+
+
 def build_scope(
-    con: duckdb.DuckDBPyConnection, db: str, watermark: int, *, reuse: bool = False
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    watermark: int,
+    *,
+    reuse: bool = False,
+    index: record_index.RecordIndex | None = None,
 ) -> ScopeSize:
     """Fill the attached ``scope`` schema for a run since load ``watermark``: ``changes``
     (every changed entry's row id, always), and where not empty ``changed_keys`` (the keys
@@ -365,8 +483,9 @@ def build_scope(
     ``changed_entries`` (full rows, only when some record is near a matched change) and
     ``reused``. With ``reuse`` (``match_candidates`` holds the last run's candidates) only
     the entries with a matched change are probed, and the others' candidates are read from
-    there; without, every change counts as matched. ``db`` is the store's quoted catalog
-    name."""
+    there; without, every change counts as matched. ``index``: the store's record index, in
+    step with it (:func:`current_record_index`), which finds and reads the probed records
+    in place of the store. ``db`` is the store's quoted catalog name."""
     parameters = {"watermark": watermark, "reuse": reuse}
     probe_parameters = {"watermark": watermark}
     con.execute(in_store(_CHANGES, db), parameters)
@@ -384,14 +503,22 @@ def build_scope(
         }
     if not (probes or loaded):  # no record to find
         return ScopeSize(0, 0, bool(unmatched), int(matched))
-    con.execute(in_store(_hits_sql(probes), db), probe_parameters)
+    indexed = index is not None and bool(probes) and _read_indexed(con, index)
+    probed = "scope.main.indexed" if indexed else _RECORDS
+    con.execute(in_store(_hits_sql(probes, probed), db), probe_parameters)
     sizes = dict(
         con.execute("SELECT scope, count(DISTINCT rid) FROM scope.hits GROUP BY scope").fetchall()
     )
     if not sizes:
         return ScopeSize(0, 0, bool(unmatched), int(matched))
-    con.execute(in_store(_FETCH, db))
-    con.execute(in_store(_FETCH_NAMES, db))
+    if indexed and index is not None:
+        columns = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in index.columns)
+        con.execute(in_store(_FOUND.replace("COLUMNS", columns), db), probe_parameters)
+        con.execute(_FETCH_FOUND)
+        con.execute(_FETCH_FOUND_NAMES)
+    else:
+        con.execute(in_store(_FETCH, db))
+        con.execute(in_store(_FETCH_NAMES, db))
     for scope in (CHANGED, NEAR):
         if sizes.get(scope):
             con.execute(_SCOPE_RECORDS.format(scope=scope))

@@ -43,6 +43,7 @@ from blacklist_match.key_upgrade import upgrade_name_keys
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.review import rebuild_flag_states
+from blacklist_match.since_last import refresh_record_index
 from blacklist_match.store_schema import (
     DDL,
     ENTRY_COLUMNS,
@@ -746,7 +747,10 @@ class Store:
                                          load_id)  # fmt: skip
             report.unchanged = records.height - report.loaded
 
-        return self._load("records", path, read, write, digest=digest)
+        report = self._load("records", path, read, write, digest=digest)
+        if not self._in_transaction and not report.skipped:  # committed: keep the index in step
+            refresh_record_index(self.con, self.path)
+        return report
 
     def _upsert(
         self,

@@ -25,6 +25,14 @@ ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).pare
 KEY = ["record_id", "entry_id", "rule_id"]
 
 
+@pytest.fixture(autouse=True, params=["store", "record_index"])
+def probing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: since-last runs probing the store's columns, and reading the record
+    index beside it (built at any size, and read however many rows a change reaches)."""
+    monkeypatch.setenv("BLACKLIST_RECORD_INDEX", "off" if request.param == "store" else "always")
+    return str(request.param)
+
+
 def _split_list(path: Path, tmp_path: Path) -> tuple[Path, Path]:
     """The list as a first publication (most rows) and a later increment (the rest)."""
     rows = path.read_text(encoding="utf-8-sig").splitlines()

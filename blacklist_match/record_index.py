@@ -1,0 +1,484 @@
+"""A point-read index of the store's records, kept beside it for ``run --since-last``.
+
+DuckDB keeps columns in compressed vectors and reads no single row: reaching the records
+near 10,000 changed entries, spread over the table, costs a read of every key column probed
+and about a decode of every column fetched, a fixed fifth to a quarter of a full run
+whatever the change's size (``benchmarks/SINCE_LAST.md``). This index answers both by key:
+
+* per key column, the non-NULL key hashes sorted, with each one's row position (a binary
+  search per key, on a memory map);
+* each record's columns (those a since-last run fetches) as one row-major JSON array of
+  text, with the byte offsets of the rows (one read per record found).
+
+It is a cache of the store, never the truth. A records load adds a segment for the rows it
+wrote and marks the rows it replaced dead; a run that finds it out of step with the store
+(:class:`Stamp`) brings it up to date first, or rebuilds it, and one that finds more rows
+near a change than an index read is worth (:data:`DENSE_SHARE`) scans the store instead.
+Everything is written under new names and published by replacing ``manifest.json``, so a
+cut-off write leaves the last index, or none, never half of one.
+
+Layout, in ``<store>.records-index/``::
+
+    manifest.json                  Stamp, layout, columns, segments (rows, dead rows)
+    seg-<id>/rows.bin              the rows, each a JSON array of its columns as text
+    seg-<id>/offsets.npy           int64 byte offsets of the rows (one more than rows)
+    seg-<id>/rid.npy               each row's ``rid``
+    seg-<id>/<key>.keys.npy        a key column's non-NULL hashes, sorted
+    seg-<id>/<key>.pos.npy         their row positions
+    seg-<id>/dead.npy              positions of rows the store no longer holds (replaced)
+
+``BLACKLIST_RECORD_INDEX``: ``off`` (never built or read), ``always`` (at any size, and read
+however many rows a change reaches), or the least number of records for which a since-last
+run builds it (default :data:`DEFAULT_MIN_RECORDS`: below that, scanning the store is as
+quick).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS, VERSION_KEY
+from blacklist_match.store_schema import SCHEMA_VERSION, put_meta
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import duckdb
+
+log = logging.getLogger(__name__)
+
+FORMAT: Final = 1
+SUFFIX: Final = ".records-index"
+SETTING_ENV: Final = "BLACKLIST_RECORD_INDEX"
+DEFAULT_MIN_RECORDS: Final = 200_000
+MAX_SEGMENTS: Final = 12
+"""More segments than this, and a refresh rebuilds the index in one (each segment costs every
+lookup a binary search per key column)."""
+MAX_DEAD_SHARE: Final = 0.2
+"""More rows replaced than this share, and a refresh rebuilds the index (dead rows cost disk
+and lookups)."""
+DENSE_SHARE: Final = 0.02
+"""More rows found than this share of the index, and a run scans the store instead: past a
+few records per DuckDB vector, one read per record costs more than decoding the columns."""
+STORE_ID_KEY: Final = "store_id"
+"""``meta``: a random id given to the store when its first index is built (an index beside a
+store file that was replaced by another is rebuilt)."""
+
+_MANIFEST: Final = "manifest.json"
+_BATCH_ROWS: Final = 1 << 17
+_KEY_META: Final = ("key_hash_probe", VERSION_KEY, REKEYED_AFTER_RUNS, "schema_version")
+"""``meta`` values that change when the stored keys are recomputed in place (DuckDB's hash,
+the name keys' derivation, a schema upgrade): part of the stamp, so an index of the old keys
+is rebuilt."""
+
+_STAMP: Final = f"""
+SELECT (SELECT value FROM meta WHERE key = '{STORE_ID_KEY}'),
+       (SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM meta
+        WHERE key IN ({", ".join(f"'{k}'" for k in _KEY_META)})),
+       (SELECT coalesce(max(load_id), 0) FROM loads WHERE kind = 'records'),
+       (SELECT count(*) FROM records)
+"""  # noqa: S608 - constant names
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What identifies the store's records: an index of other records is not read."""
+
+    store_id: str | None
+    keys: str
+    """The ``meta`` values of the stored keys' derivation (:data:`_KEY_META`)."""
+    records_load: int
+    """The last records load (0: none)."""
+    records: int
+    """Records in the store."""
+
+
+def store_stamp(con: duckdb.DuckDBPyConnection) -> Stamp:
+    """The store's :class:`Stamp` (one statement)."""
+    store_id, keys, records_load, records = con.execute(_STAMP).fetchall()[0]
+    return Stamp(store_id, keys or "", int(records_load), int(records))
+
+
+def index_folder(store_path: str | Path) -> Path:
+    """Where the index of the store at ``store_path`` is kept."""
+    return Path(f"{store_path}{SUFFIX}")
+
+
+def min_records() -> int | None:
+    """The least records for which a since-last run builds the index (None: off)."""
+    setting = os.environ.get(SETTING_ENV, "").strip().lower()
+    if setting in ("off", "0", "no", "false"):
+        return None
+    if setting in ("always", "on"):
+        return 0
+    if setting:
+        try:
+            return max(int(setting), 0)
+        except ValueError:
+            log.warning("%s=%r is not off, always or a number: ignored", SETTING_ENV, setting)
+    return DEFAULT_MIN_RECORDS
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What an index holds: the record columns of its rows (name, DuckDB type) and the key
+    columns it can look up."""
+
+    columns: tuple[tuple[str, str], ...]
+    keys: tuple[str, ...]
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps([FORMAT, SCHEMA_VERSION, self.columns, self.keys])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def records_layout(
+    con: duckdb.DuckDBPyConnection, *, skipped: Sequence[str], keys: Sequence[str]
+) -> Layout:
+    """The layout of an index of ``records``: rows of every column but the ``skipped`` ones
+    (the ``keys`` are kept, the found rows being filtered by them), looked up by ``keys``."""
+    described = con.execute("DESCRIBE records").fetchall()
+    columns = tuple(
+        (str(row[0]), str(row[1])) for row in described if row[0] not in skipped or row[0] in keys
+    )
+    names = {name for name, _ in columns}
+    missing = [key for key in (*keys, "rid") if key not in names]
+    if missing:
+        raise ValueError(f"records has no column {', '.join(missing)} to index")
+    return Layout(columns, tuple(keys))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class RecordIndex:
+    """An index in step with the store (open it with :func:`current_index`)."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.rows = int(manifest["rows"])
+        self.columns: tuple[tuple[str, str], ...] = tuple(
+            (str(name), str(kind)) for name, kind in manifest["columns"]
+        )
+        self.segments: tuple[dict[str, Any], ...] = tuple(manifest["segments"])
+
+    def positions(self, keys: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """Per segment, the sorted positions of the live rows whose ``column`` holds one of
+        ``keys[column]``, for every column given."""
+        wanted = {
+            column: np.unique(np.asarray(values, dtype=np.int64))
+            for column, values in keys.items()
+            if len(values)
+        }
+        found = []
+        for segment in self.segments:
+            folder = self.folder / segment["name"]
+            parts = [
+                _matching_positions(folder, column, values) for column, values in wanted.items()
+            ]
+            positions = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+            if segment["dead"] and len(positions):
+                dead = np.load(folder / "dead.npy")
+                positions = positions[~np.isin(positions, dead, assume_unique=True)]
+            found.append(positions)
+        return found
+
+    def dense(self, positions: Sequence[np.ndarray]) -> bool:
+        """Whether so many rows were found that scanning the store is cheaper (never with
+        ``BLACKLIST_RECORD_INDEX=always``)."""
+        if min_records() == 0:
+            return False
+        return sum(len(p) for p in positions) > DENSE_SHARE * max(self.rows, 1)
+
+    def payloads(self, positions: Sequence[np.ndarray]) -> pa.Array:
+        """The rows at ``positions`` (one array per segment), as JSON text.
+
+        One ``pread`` per row: a memory map of the rows costs a page fault per row and
+        column touched, about 70 ms for 3,000 rows of 5M against 11 ms so."""
+        rows: list[bytes] = []
+        for segment, wanted in zip(self.segments, positions, strict=True):
+            if not len(wanted):
+                continue
+            folder = self.folder / segment["name"]
+            offsets_fd = os.open(folder / "offsets.npy", os.O_RDONLY)
+            rows_fd = os.open(folder / "rows.bin", os.O_RDONLY)
+            try:
+                header = _npy_header_size(offsets_fd)
+                pread = os.pread
+                for position in wanted.tolist():
+                    start, end = np.frombuffer(
+                        pread(offsets_fd, 16, header + 8 * position), dtype="<i8"
+                    )
+                    rows.append(pread(rows_fd, int(end - start), int(start)))
+            finally:
+                os.close(offsets_fd)
+                os.close(rows_fd)
+        return pa.array(rows, type=pa.binary()).cast(pa.string())
+
+    def decode_sql(self, source: str) -> str:
+        """SQL: the typed rows of ``source`` (a relation with the JSON rows in ``p``)."""
+        fields = ", ".join(
+            f"l[{i}]::{kind} AS {_quote(name)}"
+            for i, (name, kind) in enumerate(self.columns, start=1)
+        )
+        unpacked = f"SELECT from_json(p, '[\"VARCHAR\"]') AS l FROM {source}"  # noqa: S608
+        return f"SELECT {fields} FROM ({unpacked})"  # noqa: S608 - quoted names
+
+
+def _matching_positions(folder: Path, column: str, values: np.ndarray) -> np.ndarray:
+    sorted_keys = np.load(folder / f"{column}.keys.npy", mmap_mode="r")
+    if not len(sorted_keys):
+        return np.empty(0, np.int64)
+    low = np.searchsorted(sorted_keys, values, "left")
+    counts = np.searchsorted(sorted_keys, values, "right") - low
+    hit = counts > 0
+    low, counts = low[hit], counts[hit]
+    if not len(low):
+        return np.empty(0, np.int64)
+    # every index in [low, low + count) for each key found
+    starts = np.repeat(low - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    indices = starts + np.arange(int(counts.sum()))
+    return np.asarray(np.load(folder / f"{column}.pos.npy", mmap_mode="r")[indices], np.int64)
+
+
+def _npy_header_size(fd: int) -> int:
+    """Bytes before the data of an ``.npy`` file (version 1: 10 plus the header length)."""
+    magic = os.pread(fd, 10, 0)
+    major = magic[6]
+    if major == 1:
+        return 10 + int.from_bytes(magic[8:10], "little")
+    return 12 + int.from_bytes(os.pread(fd, 4, 8), "little")
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    staged = folder / f".{_MANIFEST}.{uuid.uuid4().hex}"
+    staged.write_text(json.dumps(manifest), encoding="utf-8")
+    os.replace(staged, folder / _MANIFEST)
+
+
+def _in_step(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
+    return (
+        manifest.get("layout") == layout.digest
+        and manifest.get("store_id") == stamp.store_id
+        and manifest.get("keys_meta") == stamp.keys
+        and manifest.get("records_load") == stamp.records_load
+        and manifest.get("live") == stamp.records
+    )
+
+
+def _write_segment(
+    con: duckdb.DuckDBPyConnection, folder: Path, layout: Layout, after_load: int
+) -> dict[str, Any]:
+    """Write the records of loads after ``after_load`` as a new segment of ``folder``."""
+    name = f"seg-{uuid.uuid4().hex[:12]}"
+    target = folder / name
+    target.mkdir(parents=True)
+    payload = "to_json([" + ", ".join(f"{_quote(c)}::VARCHAR" for c, _ in layout.columns) + "])"
+    keys = "".join(f", {_quote(k)}" for k in layout.keys)
+    reader = con.sql(
+        f"SELECT rid, {payload}::VARCHAR AS p{keys} FROM records WHERE load_id > $after",  # noqa: S608
+        params={"after": after_load},
+    ).to_arrow_reader(_BATCH_ROWS)
+    offsets: list[np.ndarray] = [np.zeros(1, np.int64)]
+    rids: list[pa.Array] = []
+    key_parts: dict[str, list[pa.Array]] = {k: [] for k in layout.keys}
+    written = 0
+    with open(target / "rows.bin", "wb") as rows_file:
+        for batch in reader:
+            text = batch.column("p").cast(pa.large_string())
+            bounds = np.frombuffer(text.buffers()[1], np.int64)[
+                text.offset : text.offset + len(text) + 1
+            ]
+            data = text.buffers()[2]
+            if data is not None and bounds[-1] > bounds[0]:
+                rows_file.write(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
+            offsets.append(bounds[1:] - bounds[0] + written)
+            written += int(bounds[-1] - bounds[0])
+            rids.append(batch.column("rid"))
+            for key in layout.keys:
+                key_parts[key].append(batch.column(key))
+    np.save(target / "offsets.npy", np.concatenate(offsets))
+    rid = pl.Series("rid", pa.chunked_array(rids, pa.int64()), dtype=pl.Int64)
+    np.save(target / "rid.npy", rid.to_numpy())
+    for key in layout.keys:
+        sorted_keys = (
+            pl.DataFrame(
+                {
+                    "k": pl.Series(pa.chunked_array(key_parts[key], pa.int64()), dtype=pl.Int64),
+                    "pos": pl.int_range(0, rid.len(), dtype=pl.Int64, eager=True),
+                }
+            )
+            .drop_nulls("k")
+            .sort("k", "pos")
+        )
+        np.save(target / f"{key}.keys.npy", sorted_keys["k"].to_numpy())
+        np.save(target / f"{key}.pos.npy", sorted_keys["pos"].to_numpy().astype(np.int64))
+    np.save(target / "dead.npy", np.empty(0, np.int64))
+    return {"name": name, "rows": rid.len(), "dead": 0}
+
+
+def _mark_dead(con: duckdb.DuckDBPyConnection, folder: Path, segments: list[dict[str, Any]]) -> int:
+    """Mark the rows of ``segments`` the store no longer holds (replaced by a later load) in
+    each segment's ``dead.npy``; return how many are dead in all."""
+    parts = []
+    for number, segment in enumerate(segments):
+        rid = np.load(folder / segment["name"] / "rid.npy")
+        parts.append(
+            pa.table(
+                {
+                    "segment": pa.array(np.full(len(rid), number, np.int32)),
+                    "pos": pa.array(np.arange(len(rid), dtype=np.int64)),
+                    "rid": pa.array(rid),
+                }
+            )
+        )
+    con.register("index_rows", pa.concat_tables(parts))
+    try:
+        gone = con.sql(
+            "SELECT segment, pos FROM index_rows WHERE rid NOT IN (SELECT rid FROM records)"
+        ).fetchnumpy()
+    finally:
+        con.unregister("index_rows")
+    total = 0
+    for number, segment in enumerate(segments):
+        positions = np.sort(np.asarray(gone["pos"][gone["segment"] == number], np.int64))
+        staged = folder / segment["name"] / f".dead.{uuid.uuid4().hex}.npy"
+        np.save(staged, positions)
+        os.replace(staged, folder / segment["name"] / "dead.npy")
+        segment["dead"] = len(positions)
+        total += len(positions)
+    return total
+
+
+def _store_id(con: duckdb.DuckDBPyConnection, stamp: Stamp) -> Stamp:
+    """The stamp, after giving the store an id if it had none."""
+    if stamp.store_id is not None:
+        return stamp
+    store_id = uuid.uuid4().hex
+    put_meta(con, STORE_ID_KEY, store_id)
+    return Stamp(store_id, stamp.keys, stamp.records_load, stamp.records)
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection,
+    store_path: str | Path,
+    layout: Layout,
+    *,
+    create_from: int | None,
+) -> RecordIndex | None:
+    """Bring the index of the store at ``store_path`` (open on ``con``, writable, outside a
+    transaction) in step with it: nothing when it is; a segment for the records loaded
+    since, and the rows they replaced marked dead, when only loads came after it; else a
+    rebuild. A store without an index gets one when it holds at least ``create_from``
+    records (None: never). Returns the index, or None."""
+    folder = index_folder(store_path)
+    stamp = store_stamp(con)
+    manifest = _read_manifest(folder)
+    if manifest is not None and _in_step(manifest, stamp, layout):
+        return RecordIndex(folder, manifest)
+    if manifest is None and (create_from is None or stamp.records < create_from):
+        return None
+    stamp = _store_id(con, stamp)
+    appendable = (
+        manifest is not None
+        and manifest.get("layout") == layout.digest
+        and manifest.get("store_id") == stamp.store_id
+        and manifest.get("keys_meta") == stamp.keys
+        and int(manifest.get("records_load", -1)) <= stamp.records_load
+        and len(manifest.get("segments", ())) < MAX_SEGMENTS
+    )
+    if manifest is not None and appendable:
+        segments = [dict(s) for s in manifest["segments"]]
+        if int(manifest["records_load"]) < stamp.records_load:
+            segments.append(_write_segment(con, folder, layout, int(manifest["records_load"])))
+        rows = sum(int(s["rows"]) for s in segments)
+        dead = sum(int(s["dead"]) for s in segments)
+        if rows - dead != stamp.records:
+            dead = _mark_dead(con, folder, segments)
+        if rows - dead == stamp.records and dead <= MAX_DEAD_SHARE * max(rows, 1):
+            updated = _manifest(stamp, layout, segments)
+            _write_manifest(folder, updated)
+            _remove_unlisted(folder, segments)
+            log.info("record index: %d segments, %d rows (%d dead)", len(segments), rows, dead)
+            return RecordIndex(folder, updated)
+    return _rebuild(con, folder, stamp, layout)
+
+
+def _manifest(stamp: Stamp, layout: Layout, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = sum(int(s["rows"]) for s in segments)
+    return {
+        "format": FORMAT,
+        "layout": layout.digest,
+        "store_id": stamp.store_id,
+        "keys_meta": stamp.keys,
+        "records_load": stamp.records_load,
+        "rows": rows,
+        "live": rows - sum(int(s["dead"]) for s in segments),
+        "columns": [list(c) for c in layout.columns],
+        "keys": list(layout.keys),
+        "segments": segments,
+    }
+
+
+def _rebuild(
+    con: duckdb.DuckDBPyConnection, folder: Path, stamp: Stamp, layout: Layout
+) -> RecordIndex:
+    """Write the whole index anew (in a staged folder, swapped in when complete)."""
+    log.info("record index: building it for %d records", stamp.records)
+    staged = folder.with_name(f"{folder.name}.staged-{uuid.uuid4().hex[:8]}")
+    try:
+        segment = _write_segment(con, staged, layout, -1)
+        manifest = _manifest(stamp, layout, [segment])
+        if manifest["live"] != stamp.records:  # a write came between: not expected here
+            raise RuntimeError("the records changed while the index was being built")
+        _write_manifest(staged, manifest)
+        retired = folder.with_name(f"{folder.name}.retired-{uuid.uuid4().hex[:8]}")
+        if folder.exists():
+            os.replace(folder, retired)
+        os.replace(staged, folder)
+        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return RecordIndex(folder, manifest)
+
+
+def _remove_unlisted(folder: Path, segments: list[dict[str, Any]]) -> None:
+    listed = {s["name"] for s in segments}
+    for path in folder.iterdir():
+        if path.is_dir() and path.name.startswith("seg-") and path.name not in listed:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def drop(store_path: str | Path) -> None:
+    """Remove the index of the store at ``store_path`` (and any staged or retired copy)."""
+    folder = index_folder(store_path)
+    for path in [folder, *folder.parent.glob(f"{folder.name}.*")]:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)

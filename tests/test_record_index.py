@@ -1,0 +1,328 @@
+"""The record index beside the store: read back exactly, kept in step by loads, rebuilt when
+out of step, never left half-written, and a since-last run through it finds what a full run
+finds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from conftest import write_records
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blacklist_match import record_index
+from blacklist_match.batch import record_batch_run, run_batch
+from blacklist_match.rules import RulePack
+from blacklist_match.since_last import (
+    PROBED_COLUMNS,
+    current_record_index,
+)
+from blacklist_match.store import Store
+from blacklist_match.synth import build_scenario
+
+KEY = ["record_id", "entry_id", "rule_id"]
+TRICKY = [
+    {"record_id": "T1", "agency": 'a "quoted" agency', "record_type": "licence",
+     "sub_type": None, "subject_type": "person", "subject_name": "王\\小明",
+     "subject_id": "110101199003070038", "event_date": "2024-02-29",
+     "amount": "0.30000000000000004"},
+    {"record_id": "T2", "agency": "機關\u3000名稱", "record_type": "subsidy",
+     "sub_type": "tax_relief", "subject_type": "entity", "subject_name": "🀄 北京某某科技有限公司",
+     "subject_id": None, "event_date": "2016-01-01", "amount": "123456789.12345679"},
+    {"record_id": "T3", "agency": "x,y\nz", "record_type": "honour", "sub_type": None,
+     "subject_type": "person", "subject_name": "李四", "subject_id": "1101**********0038",
+     "event_date": "2025-12-31", "amount": None},
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def index_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(record_index.SETTING_ENV, "always")
+
+
+def _store_with_records(tmp_path: Path, seed: int = 5) -> tuple[Store, dict[str, Path]]:
+    files = build_scenario(listed_persons=120, listed_companies=40, records=600, seed=seed).write(
+        tmp_path / "data"
+    )
+    store = Store.open(tmp_path / "s.duckdb")
+    store.ingest_list(files["list"])
+    store.ingest_officers(files["officers"])
+    store.ingest_records(files["records"])
+    store.ingest_records(write_records(tmp_path / "tricky.csv", TRICKY))
+    return store, files
+
+
+def _index(store: Store) -> record_index.RecordIndex:
+    index = current_record_index(store.con, store.path)
+    assert index is not None
+    return index
+
+
+def _all_rows(index: record_index.RecordIndex) -> list[np.ndarray]:
+    """Every live row's position, per segment."""
+    positions = []
+    for segment in index.segments:
+        dead = np.load(index.folder / segment["name"] / "dead.npy")
+        rows = np.arange(int(segment["rows"]), dtype=np.int64)
+        positions.append(rows[~np.isin(rows, dead)])
+    return positions
+
+
+def _read(
+    store: Store, index: record_index.RecordIndex, positions: list[np.ndarray]
+) -> pl.DataFrame:
+    store.con.register("payloads", pl.DataFrame({"p": index.payloads(positions)}).to_arrow())
+    try:
+        return pl.from_arrow(  # type: ignore[return-value]
+            store.con.sql(index.decode_sql("payloads")).to_arrow_table()
+        ).sort("rid")
+    finally:
+        store.con.unregister("payloads")
+
+
+def test_the_index_reads_back_every_record_exactly_as_the_store_holds_it(tmp_path: Path) -> None:
+    store, _ = _store_with_records(tmp_path)
+    with store:
+        index = _index(store)
+        names = [name for name, _ in index.columns]
+        assert set(PROBED_COLUMNS) <= set(names) and "extra" not in names
+        held = pl.from_arrow(
+            store.con.sql(f"SELECT {', '.join(names)} FROM records ORDER BY rid").to_arrow_table()  # noqa: S608
+        )
+        read = _read(store, index, _all_rows(index))
+    assert held.height == 603
+    assert read.schema == held.schema
+    assert read.equals(held)  # text with quotes, backslashes, newlines; doubles; NULLs
+    tricky = read.filter(pl.col("record_id").str.starts_with("T")).sort("record_id")
+    assert tricky["amount"].to_list()[:2] == [0.1 + 0.2, 123456789.12345679]
+
+
+def test_lookups_find_every_row_holding_a_key_and_only_those(tmp_path: Path) -> None:
+    store, _ = _store_with_records(tmp_path)
+    with store:
+        index = _index(store)
+        for column in ("id_norm_hash", "mask_key_hash", "name_core_hash", "core_prefix_hash"):
+            keys = store.con.sql(
+                f"SELECT k FROM (SELECT DISTINCT {column} AS k FROM records "  # noqa: S608
+                f"WHERE {column} IS NOT NULL) ORDER BY hash(k) LIMIT 20"
+            ).fetchnumpy()["k"]
+            expected = {
+                row[0]
+                for row in store.con.execute(
+                    f"SELECT rid FROM records WHERE {column} IN (SELECT unnest(?))",  # noqa: S608
+                    [keys.tolist()],
+                ).fetchall()
+            }
+            found = _read(store, index, index.positions({column: keys}))
+            assert set(found["rid"]) == expected and len(expected) >= len(keys) > 5
+
+
+def test_a_records_load_adds_a_segment_and_marks_the_rows_it_replaced_dead(
+    tmp_path: Path,
+) -> None:
+    store, files = _store_with_records(tmp_path)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    changed = records.head(25).with_columns(pl.lit("1").alias("amount"))
+    added = records.head(10).with_columns(("N" + pl.col("record_id")).alias("record_id"))
+    with store:
+        first = _index(store)
+        store.ingest_records(
+            write_records(tmp_path / "more.csv", pl.concat([changed, added]).to_dicts())
+        )
+        manifest = json.loads((first.folder / "manifest.json").read_text())
+        assert [s["rows"] for s in manifest["segments"]] == [603, 35]
+        assert [s["dead"] for s in manifest["segments"]] == [25, 0]
+        index = _index(store)
+        assert index.segments == tuple(manifest["segments"])  # in step: not written again
+        read = _read(store, index, _all_rows(index))
+        held = store.con.sql("SELECT rid, record_id, amount FROM records ORDER BY rid").pl()
+        ids = store.con.sql(
+            "SELECT id_norm_hash FROM records WHERE amount = 1 AND id_norm_hash IS NOT NULL"
+        ).fetchnumpy()["id_norm_hash"]
+        found = _read(store, index, index.positions({"id_norm_hash": ids}))
+    assert read.select("rid", "record_id", "amount").equals(held)
+    assert read.height == 613
+    replaced = found.filter(pl.col("record_id").is_in(changed["record_id"].implode()))
+    assert replaced.height >= 20 and (replaced["amount"] == 1).all()  # no replaced row found
+
+
+def test_an_index_out_of_step_with_its_store_is_rebuilt_not_read(tmp_path: Path) -> None:
+    store, _ = _store_with_records(tmp_path)
+    with store:
+        before = _index(store)
+        store.con.execute(
+            "UPDATE meta SET value = 'another' WHERE key = ?", [record_index.STORE_ID_KEY]
+        )
+        after = _index(store)
+        assert after.segments[0]["name"] != before.segments[0]["name"]
+        store.con.execute(
+            "INSERT INTO meta VALUES ('key_hash_probe', 'rehashed') "
+            "ON CONFLICT DO UPDATE SET value = 'rehashed'"
+        )
+        again = _index(store)
+        assert again.segments[0]["name"] != after.segments[0]["name"]
+        assert again.manifest["live"] == 603
+    other = tmp_path / "other.duckdb"
+    with Store.open(other) as second:  # another store put in this one's place
+        second.ingest_records(write_records(tmp_path / "few.csv", TRICKY))
+    shutil.copyfile(other, tmp_path / "s.duckdb")
+    with Store.open(tmp_path / "s.duckdb") as replaced:
+        rebuilt = _index(replaced)
+        assert rebuilt.manifest["live"] == 3
+        assert set(_read(replaced, rebuilt, _all_rows(rebuilt))["record_id"]) == {"T1", "T2", "T3"}
+
+
+def test_a_cut_off_rebuild_leaves_the_last_index_and_the_run_probes_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = _store_with_records(tmp_path)
+    pack = RulePack.load()
+    with store:
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        kept = _index(store)
+        manifest = (kept.folder / "manifest.json").read_bytes()
+        store.con.execute(
+            "UPDATE meta SET value = 'moved' WHERE key = ?", [record_index.STORE_ID_KEY]
+        )
+
+        def disk_full(*_: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(record_index, "_write_manifest", disk_full)
+        assert current_record_index(store.con, store.path) is None
+        assert (kept.folder / "manifest.json").read_bytes() == manifest
+        assert sorted(p.name for p in tmp_path.iterdir() if "records-index" in p.name) == [
+            "s.duckdb.records-index"
+        ]  # the staged copy is gone
+        since = run_batch(store, pack, since_last=True)  # the store is probed instead
+    assert since.mode == "since_last"
+
+
+def test_too_many_segments_are_rebuilt_into_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_index, "MAX_SEGMENTS", 2)
+    store, files = _store_with_records(tmp_path)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    with store:
+        _index(store)
+        for n in range(3):
+            extra = records.head(5).with_columns((f"X{n}" + pl.col("record_id")).alias("record_id"))
+            store.ingest_records(write_records(tmp_path / f"x{n}.csv", extra.to_dicts()))
+        index = _index(store)
+        assert len(index.segments) <= 2
+        assert index.manifest["live"] == 618
+        assert _read(store, index, _all_rows(index)).height == 618
+
+
+def test_since_last_through_an_index_kept_by_loads_equals_the_full_run(tmp_path: Path) -> None:
+    """The index built by one since-last run, then kept in step by records loads (new and
+    replaced records) while the list changes: the next since-last run finds through it
+    exactly what a full run finds on what changed."""
+    files = build_scenario(listed_persons=200, listed_companies=80, records=900, seed=23).write(
+        tmp_path / "data"
+    )
+    listed = pl.read_csv(files["list"], infer_schema=False)
+    body = listed.with_row_index()
+    first_list, later_list = tmp_path / "l1.csv", tmp_path / "l2.csv"
+    body.filter(pl.col("index") % 3 != 2).drop("index").write_csv(first_list)
+    body.filter(pl.col("index") % 3 == 2).drop("index").write_csv(later_list)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    records.head(700).write_csv(old)
+    pl.concat(
+        [records.slice(700), records.head(30).with_columns(pl.lit("7").alias("amount"))]
+    ).write_csv(new)
+    pack = RulePack.load()
+    with Store.open(tmp_path / "i.duckdb") as store:
+        store.ingest_list(first_list)
+        store.ingest_officers(files["officers"])
+        store.ingest_records(old)
+        initial = run_batch(store, pack)
+        record_batch_run(store, initial, tmp_path / "r0")
+        quiet = run_batch(store, pack, since_last=True)  # builds the index
+        record_batch_run(store, quiet, tmp_path / "r1")
+        assert record_index.index_folder(store.path).is_dir()
+        store.ingest_records(new)  # a segment; 30 rows dead
+        store.ingest_list(later_list)
+        index = _index(store)
+        assert [s["dead"] for s in index.segments] == [30, 0]
+        since = run_batch(store, pack, since_last=True)
+        changed = {
+            row[0]
+            for row in store.con.execute(
+                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [quiet.watermark]
+            ).fetchall()
+        }
+        loaded = {
+            row[0]
+            for row in store.con.execute(
+                "SELECT record_id FROM records WHERE load_id > ?", [quiet.watermark]
+            ).fetchall()
+        }
+        full = run_batch(store, pack)
+    expected = full.flags.filter(
+        pl.col("entry_id").is_in(changed) | pl.col("record_id").is_in(loaded)
+    )
+    assert expected.filter(pl.col("entry_id").is_in(changed)).height
+    assert since.flags.select(KEY).sort(KEY).equals(expected.select(KEY).sort(KEY))
+
+
+def _bare_store(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("CREATE TABLE loads (load_id BIGINT, kind VARCHAR)")
+    con.execute(
+        "CREATE TABLE records (subject_name VARCHAR, amount DOUBLE, event_date DATE, "
+        "id_norm_hash BIGINT, rid BIGINT, load_id BIGINT)"
+    )
+    con.execute("INSERT INTO loads VALUES (1, 'records')")
+    return con
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text()),
+            st.one_of(st.none(), st.floats(allow_nan=False)),
+            st.one_of(st.none(), st.dates()),
+            st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_any_text_number_and_date_survive_the_index(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[object, ...]]
+) -> None:
+    path = tmp_path_factory.mktemp("bare") / "b.duckdb"
+    con = _bare_store(path)
+    try:
+        text_rows = [
+            (None if t is None else t.replace("\x00", ""), a, d, k, rid, 1)
+            for rid, (t, a, d, k) in enumerate(rows)
+        ]
+        con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", text_rows)
+        layout = record_index.records_layout(con, skipped=("load_id",), keys=("id_norm_hash",))
+        index = record_index.refresh(con, path, layout, create_from=0)
+        assert index is not None
+        con.register(
+            "payloads",
+            pl.DataFrame({"p": index.payloads([np.arange(len(rows), dtype=np.int64)])}).to_arrow(),
+        )
+        read = con.sql(index.decode_sql("payloads") + " ORDER BY rid").fetchall()
+        held = con.sql("SELECT * EXCLUDE (load_id) FROM records ORDER BY rid").fetchall()
+        assert len(read) == len(held)
+        assert read == held  # doubles to the last bit, infinities, any text, NULLs
+    finally:
+        con.close()
