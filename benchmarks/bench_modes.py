@@ -216,6 +216,7 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3
             started = time.perf_counter()
             index = current_record_index(store.con, store.path)
             index_s = time.perf_counter() - started
+            index_mb = _folder_mb(index.folder) if index is not None else 0.0
         with Store.open(before) as store:
             if kind == "removed":
                 store.ingest_removals(change_file)
@@ -239,7 +240,7 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3
         "since_last_screened": since.records_screened,
         "ratio": full_median / since_median,
         "index_s": index_s,
-        "index_mb": _folder_mb(index.folder) if index is not None else 0.0,
+        "index_mb": index_mb,
         "screen_ratio": statistics.median(full_screen_s) / statistics.median(since_screen_s),
     }
 

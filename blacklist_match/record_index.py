@@ -7,8 +7,9 @@ whatever the change's size (``benchmarks/SINCE_LAST.md``). This index answers bo
 
 * per key column, the non-NULL key hashes sorted, with each one's row position (a binary
   search per key, on a memory map);
-* each record's columns (those a since-last run fetches) as one row-major JSON array of
-  text, with the byte offsets of the rows (one read per record found).
+* each record's columns (those a since-last run fetches, the key hashes recomputed from
+  their text when read) as one row-major JSON array of text, with the byte offsets of the
+  rows (one read per record found).
 
 It is a cache of the store, never the truth. A records load adds a segment for the rows it
 wrote and marks the rows it replaced dead; a run that finds it out of step with the store
@@ -20,7 +21,8 @@ cut-off write leaves the last index, or none, never half of one.
 Layout, in ``<store>.records-index/``::
 
     manifest.json                  Stamp, layout, columns, segments (rows, dead rows)
-    seg-<id>/rows.bin              the rows, each a JSON array of its columns as text
+    seg-<id>/rows.bin              the rows, each a JSON array of its columns as text (the
+                                   key hashes left out: recomputed from their text on read)
     seg-<id>/offsets.npy           int64 byte offsets of the rows (one more than rows)
     seg-<id>/rid.npy               each row's ``rid``
     seg-<id>/<key>.keys.npy        a key column's non-NULL hashes, sorted
@@ -39,6 +41,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -50,7 +53,7 @@ import polars as pl
 import pyarrow as pa
 
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS, VERSION_KEY
-from blacklist_match.store_schema import SCHEMA_VERSION, put_meta
+from blacklist_match.store_schema import SCHEMA_VERSION, key_hash_assignments, put_meta
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -64,8 +67,9 @@ SUFFIX: Final = ".records-index"
 SETTING_ENV: Final = "BLACKLIST_RECORD_INDEX"
 DEFAULT_MIN_RECORDS: Final = 200_000
 MAX_SEGMENTS: Final = 12
-"""More segments than this, and a refresh rebuilds the index in one (each segment costs every
-lookup a binary search per key column)."""
+"""With this many segments, a refresh merges all but the first into one, written anew from
+the store (each segment costs every lookup a binary search per key column; the first, the
+largest, is not rewritten)."""
 MAX_DEAD_SHARE: Final = 0.2
 """More rows replaced than this share, and a refresh rebuilds the index (dead rows cost disk
 and lookups)."""
@@ -133,15 +137,18 @@ def min_records() -> int | None:
 
 @dataclass(frozen=True)
 class Layout:
-    """What an index holds: the record columns of its rows (name, DuckDB type) and the key
-    columns it can look up."""
+    """What an index holds: the record columns kept in its rows (name, DuckDB type), the
+    columns computed from those when they are read (name, SQL: the stored key hashes,
+    recomputed as a load computes them rather than kept as 20 digits of text each), and the
+    key columns it can look up."""
 
     columns: tuple[tuple[str, str], ...]
+    derived: tuple[tuple[str, str], ...]
     keys: tuple[str, ...]
 
     @property
     def digest(self) -> str:
-        text = json.dumps([FORMAT, SCHEMA_VERSION, self.columns, self.keys])
+        text = json.dumps([FORMAT, SCHEMA_VERSION, self.columns, self.derived, self.keys])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -149,16 +156,26 @@ def records_layout(
     con: duckdb.DuckDBPyConnection, *, skipped: Sequence[str], keys: Sequence[str]
 ) -> Layout:
     """The layout of an index of ``records``: rows of every column but the ``skipped`` ones
-    (the ``keys`` are kept, the found rows being filtered by them), looked up by ``keys``."""
-    described = con.execute("DESCRIBE records").fetchall()
+    (with the key hashes derived, from the text they hash, which is kept even where
+    ``skipped``), looked up by ``keys``."""
+    derived = key_hash_assignments("records")
+    described = [(str(row[0]), str(row[1])) for row in con.execute("DESCRIBE records").fetchall()]
+    hashed = {
+        name
+        for name, _ in described
+        if any(re.search(rf"\b{re.escape(name)}\b", sql) for sql in derived.values())
+    }
     columns = tuple(
-        (str(row[0]), str(row[1])) for row in described if row[0] not in skipped or row[0] in keys
+        (name, kind)
+        for name, kind in described
+        if name not in derived and (name not in skipped or name in hashed)
     )
-    names = {name for name, _ in columns}
+    names = {name for name, _ in columns} | set(derived)
     missing = [key for key in (*keys, "rid") if key not in names]
     if missing:
         raise ValueError(f"records has no column {', '.join(missing)} to index")
-    return Layout(columns, tuple(keys))
+    kept = tuple((name, sql) for name, sql in derived.items() if name in dict(described))
+    return Layout(columns, kept, tuple(keys))
 
 
 def _quote(name: str) -> str:
@@ -174,6 +191,9 @@ class RecordIndex:
         self.rows = int(manifest["rows"])
         self.columns: tuple[tuple[str, str], ...] = tuple(
             (str(name), str(kind)) for name, kind in manifest["columns"]
+        )
+        self.derived: tuple[tuple[str, str], ...] = tuple(
+            (str(name), str(sql)) for name, sql in manifest["derived"]
         )
         self.segments: tuple[dict[str, Any], ...] = tuple(manifest["segments"])
 
@@ -230,14 +250,21 @@ class RecordIndex:
                 os.close(rows_fd)
         return pa.array(rows, type=pa.binary()).cast(pa.string())
 
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The columns of :meth:`decode_sql`'s rows: the kept, then the derived."""
+        return tuple(name for name, _ in (*self.columns, *self.derived))
+
     def decode_sql(self, source: str) -> str:
-        """SQL: the typed rows of ``source`` (a relation with the JSON rows in ``p``)."""
+        """SQL: the typed rows of ``source`` (a relation with the JSON rows in ``p``), with
+        the derived columns."""
         fields = ", ".join(
             f"l[{i}]::{kind} AS {_quote(name)}"
             for i, (name, kind) in enumerate(self.columns, start=1)
         )
+        derived = "".join(f", {sql} AS {_quote(name)}" for name, sql in self.derived)
         unpacked = f"SELECT from_json(p, '[\"VARCHAR\"]') AS l FROM {source}"  # noqa: S608
-        return f"SELECT {fields} FROM ({unpacked})"  # noqa: S608 - quoted names
+        return f"SELECT *{derived} FROM (SELECT {fields} FROM ({unpacked}))"  # noqa: S608
 
 
 def _matching_positions(folder: Path, column: str, values: np.ndarray) -> np.ndarray:
@@ -340,7 +367,7 @@ def _write_segment(
         np.save(target / f"{key}.keys.npy", sorted_keys["k"].to_numpy())
         np.save(target / f"{key}.pos.npy", sorted_keys["pos"].to_numpy().astype(np.int64))
     np.save(target / "dead.npy", np.empty(0, np.int64))
-    return {"name": name, "rows": rid.len(), "dead": 0}
+    return {"name": name, "rows": rid.len(), "dead": 0, "after_load": after_load}
 
 
 def _mark_dead(con: duckdb.DuckDBPyConnection, folder: Path, segments: list[dict[str, Any]]) -> int:
@@ -411,12 +438,19 @@ def refresh(
         and manifest.get("store_id") == stamp.store_id
         and manifest.get("keys_meta") == stamp.keys
         and int(manifest.get("records_load", -1)) <= stamp.records_load
-        and len(manifest.get("segments", ())) < MAX_SEGMENTS
     )
     if manifest is not None and appendable:
         segments = [dict(s) for s in manifest["segments"]]
-        if int(manifest["records_load"]) < stamp.records_load:
-            segments.append(_write_segment(con, folder, layout, int(manifest["records_load"])))
+        if len(segments) >= MAX_SEGMENTS:  # the later segments merged into one, read anew
+            segments = [segments[0]]
+            after = int(segments[0]["through_load"])
+        elif int(manifest["records_load"]) < stamp.records_load:
+            after = int(manifest["records_load"])
+        else:
+            after = None
+        if after is not None:
+            segments.append(_write_segment(con, folder, layout, after))
+            segments[-1]["through_load"] = stamp.records_load
         rows = sum(int(s["rows"]) for s in segments)
         dead = sum(int(s["dead"]) for s in segments)
         if rows - dead != stamp.records:
@@ -441,6 +475,7 @@ def _manifest(stamp: Stamp, layout: Layout, segments: list[dict[str, Any]]) -> d
         "rows": rows,
         "live": rows - sum(int(s["dead"]) for s in segments),
         "columns": [list(c) for c in layout.columns],
+        "derived": [list(d) for d in layout.derived],
         "keys": list(layout.keys),
         "segments": segments,
     }
@@ -454,6 +489,7 @@ def _rebuild(
     staged = folder.with_name(f"{folder.name}.staged-{uuid.uuid4().hex[:8]}")
     try:
         segment = _write_segment(con, staged, layout, -1)
+        segment["through_load"] = stamp.records_load
         manifest = _manifest(stamp, layout, [segment])
         if manifest["live"] != stamp.records:  # a write came between: not expected here
             raise RuntimeError("the records changed while the index was being built")

@@ -326,12 +326,10 @@ SELECT COLUMNS FROM {_LOADED}
 since the last run (read from the store: they are its last rows, which DuckDB reaches by
 their load id without reading the others)."""
 
-_UNFETCHED: Final = (*NAME_COLUMNS, *(c for c in SKIPPED_RECORD_COLUMNS if c in PROBED_COLUMNS))
-"""Columns of the index's rows that ``scope.fetched`` leaves out, as :data:`_FETCH` does."""
-
-_FETCH_FOUND: Final = f"""
-CREATE TABLE scope.fetched AS SELECT * EXCLUDE ({", ".join(_UNFETCHED)}) FROM scope.main.found
+_FETCH_FOUND: Final = """
+CREATE TABLE scope.fetched AS SELECT * EXCLUDE (UNFETCHED) FROM scope.main.found
 """
+"""``UNFETCHED``: the names, and the index's columns that :data:`_FETCH` leaves out."""
 
 _FETCH_FOUND_NAMES: Final = f"""
 CREATE TABLE scope.fetched_names AS
@@ -512,9 +510,11 @@ def build_scope(
     if not sizes:
         return ScopeSize(0, 0, bool(unmatched), int(matched))
     if indexed and index is not None:
-        columns = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in index.columns)
+        columns = ", ".join(f'"{name}"' for name in index.column_names)
         con.execute(in_store(_FOUND.replace("COLUMNS", columns), db), probe_parameters)
-        con.execute(_FETCH_FOUND)
+        kept = set(index.column_names)
+        unfetched = [*NAME_COLUMNS, *(c for c in SKIPPED_RECORD_COLUMNS if c in kept)]
+        con.execute(_FETCH_FOUND.replace("UNFETCHED", ", ".join(unfetched)))
         con.execute(_FETCH_FOUND_NAMES)
     else:
         con.execute(in_store(_FETCH, db))
