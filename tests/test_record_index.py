@@ -320,7 +320,7 @@ def test_any_text_number_and_date_survive_the_index(
             (_no_nul(t), a, d, _no_nul(k), rid, 1) for rid, (t, a, d, k) in enumerate(rows)
         ]
         con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, NULL, ?, ?)", text_rows)
-        con.execute(f"UPDATE records SET id_norm_hash = {key_hash_expr('id_norm')}")
+        con.execute(f"UPDATE records SET id_norm_hash = {key_hash_expr('id_norm')}")  # noqa: S608
         layout = record_index.records_layout(con, skipped=("load_id",), keys=("id_norm_hash",))
         index = record_index.refresh(con, path, layout, create_from=0)
         assert index is not None
