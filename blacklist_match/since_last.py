@@ -432,7 +432,7 @@ def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> Non
             con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
         )
         record_index.refresh(con, store_path, layout, create_from=None)
-    except (OSError, duckdb.Error) as error:
+    except Exception as error:
         log.warning("record index not brought up to date (%s): the next run rebuilds it", error)
         record_index.drop(store_path)
 

@@ -158,6 +158,7 @@ class Store:
         self.read_only = read_only
         self._in_transaction = False
         self._committed = False
+        self._records_written = False
         self.con = (
             connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
         )
@@ -313,7 +314,9 @@ class Store:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Run a block in one transaction: all of it commits, or none of it.
 
-        Nested use joins the outer transaction, so several loads can commit together.
+        Nested use joins the outer transaction, so several loads can commit together. After a
+        commit that wrote records, the store's record index (if it has one) is brought in
+        step with them (:func:`~blacklist_match.since_last.refresh_record_index`).
         """
         if self._in_transaction:
             yield self.con
@@ -328,8 +331,11 @@ class Store:
         else:
             self.con.execute("COMMIT")
             self._committed = True
+            if self._records_written:  # the record index follows the committed records
+                refresh_record_index(self.con, self.path)
         finally:
             self._in_transaction = False
+            self._records_written = False
 
     # --- loads -------------------------------------------------------------------------
     def _already_loaded(self, kind: str, digest: str, snapshot: date | None) -> bool:
@@ -745,12 +751,10 @@ class Store:
                   report: LoadReport) -> None:  # fmt: skip
             report.loaded = self._upsert(con, "records", records, RECORD_COLUMNS, "record_id",
                                          load_id)  # fmt: skip
+            self._records_written = True
             report.unchanged = records.height - report.loaded
 
-        report = self._load("records", path, read, write, digest=digest)
-        if not self._in_transaction and not report.skipped:  # committed: keep the index in step
-            refresh_record_index(self.con, self.path)
-        return report
+        return self._load("records", path, read, write, digest=digest)
 
     def _upsert(
         self,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -335,3 +337,39 @@ def test_any_text_number_and_date_survive_the_index(
         assert read == held  # doubles to the last bit, infinities, any text, NULLs
     finally:
         con.close()
+
+
+def test_the_ingest_command_keeps_the_index_in_step_with_the_records_it_commits(
+    tmp_path: Path,
+) -> None:
+    """Through the real entry point: a since-last run builds the index; ``ingest records``
+    of two files (one transaction) adds their rows as a segment once both are committed;
+    the next since-last run reads it as it is."""
+    entry_point = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+    assert entry_point
+    store, files = _store_with_records(tmp_path)
+    store.close()
+    db = str(tmp_path / "s.duckdb")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [entry_point, *args, "--db", db], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    cli("run", "--out", str(tmp_path / "o1"))
+    cli("run", "--since-last", "--out", str(tmp_path / "o2"))
+    manifest = record_index.index_folder(db) / "manifest.json"
+    assert [s["rows"] for s in json.loads(manifest.read_text())["segments"]] == [603]
+    records = pl.read_csv(files["records"], infer_schema=False)
+    parts = []
+    for n in range(2):
+        part = records.slice(n * 4, 4).with_columns(("C" + pl.col("record_id")).alias("record_id"))
+        parts.append(str(write_records(tmp_path / f"c{n}.csv", part.to_dicts())))
+    cli("ingest", "records", *parts)
+    written = json.loads(manifest.read_text())
+    assert [s["rows"] for s in written["segments"]] == [603, 8]
+    done = cli("run", "--since-last", "--out", str(tmp_path / "o3"))
+    assert "8 records screened" in done.stdout
+    assert json.loads(manifest.read_text()) == written  # in step: read, not written
