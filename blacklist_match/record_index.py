@@ -235,11 +235,11 @@ class RecordIndex:
             if not len(wanted):
                 continue
             folder = self.folder / segment["name"]
-            offsets_fd = os.open(folder / "offsets.npy", os.O_RDONLY)
-            rows_fd = os.open(folder / "rows.bin", os.O_RDONLY)
+            offsets_fd = os.open(folder / "offsets.npy", os.O_RDONLY | _BINARY)
+            rows_fd = os.open(folder / "rows.bin", os.O_RDONLY | _BINARY)
             try:
                 header = _npy_header_size(offsets_fd)
-                pread = os.pread
+                pread = _pread
                 for position in wanted.tolist():
                     start, end = np.frombuffer(
                         pread(offsets_fd, 16, header + 8 * position), dtype="<i8"
@@ -283,13 +283,25 @@ def _matching_positions(folder: Path, column: str, values: np.ndarray) -> np.nda
     return np.asarray(np.load(folder / f"{column}.pos.npy", mmap_mode="r")[indices], np.int64)
 
 
+_BINARY: Final = getattr(os, "O_BINARY", 0)
+
+
+def _seek_and_read(fd: int, length: int, offset: int) -> bytes:
+    """``os.pread`` where the platform has none (Windows)."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
+
+
+_pread = getattr(os, "pread", _seek_and_read)
+
+
 def _npy_header_size(fd: int) -> int:
-    """Bytes before the data of an ``.npy`` file (version 1: 10 plus the header length)."""
-    magic = os.pread(fd, 10, 0)
-    major = magic[6]
-    if major == 1:
+    """Bytes before the data of an ``.npy`` file (version 1: 10 plus the header length;
+    later versions: 12 plus a 4-byte length)."""
+    magic = _pread(fd, 10, 0)
+    if magic[6] == 1:
         return 10 + int.from_bytes(magic[8:10], "little")
-    return 12 + int.from_bytes(os.pread(fd, 4, 8), "little")
+    return 12 + int.from_bytes(_pread(fd, 4, 8), "little")
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -486,6 +498,7 @@ def _rebuild(
 ) -> RecordIndex:
     """Write the whole index anew (in a staged folder, swapped in when complete)."""
     log.info("record index: building it for %d records", stamp.records)
+    _remove_leftovers(folder)
     staged = folder.with_name(f"{folder.name}.staged-{uuid.uuid4().hex[:8]}")
     try:
         segment = _write_segment(con, staged, layout, -1)
@@ -506,15 +519,37 @@ def _rebuild(
 
 
 def _remove_unlisted(folder: Path, segments: list[dict[str, Any]]) -> None:
+    """Remove what the manifest does not list: segments of an earlier index or of a write
+    cut off (as by ``kill -9``), and staged files (their names start with a dot)."""
     listed = {s["name"] for s in segments}
     for path in folder.iterdir():
         if path.is_dir() and path.name.startswith("seg-") and path.name not in listed:
             shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.startswith("."):
+            path.unlink(missing_ok=True)
+    for segment in listed:
+        for path in (folder / segment).glob(".*"):
+            path.unlink(missing_ok=True)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove staged and retired copies of the index left by a rebuild cut off."""
+    for path in _copies(folder):
+        if path.name.rsplit(".", 1)[-1].startswith(("staged-", "retired-")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _copies(folder: Path) -> list[Path]:
+    """Folders beside ``folder`` named after it (``<index>.staged-*``, ``<index>.retired-*``)."""
+    if not folder.parent.is_dir():
+        return []
+    prefix = f"{folder.name}."
+    return [p for p in folder.parent.iterdir() if p.is_dir() and p.name.startswith(prefix)]
 
 
 def drop(store_path: str | Path) -> None:
     """Remove the index of the store at ``store_path`` (and any staged or retired copy)."""
     folder = index_folder(store_path)
-    for path in [folder, *folder.parent.glob(f"{folder.name}.*")]:
+    for path in [folder, *_copies(folder)]:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

@@ -373,3 +373,36 @@ def test_the_ingest_command_keeps_the_index_in_step_with_the_records_it_commits(
     done = cli("run", "--since-last", "--out", str(tmp_path / "o3"))
     assert "8 records screened" in done.stdout
     assert json.loads(manifest.read_text()) == written  # in step: read, not written
+
+
+def test_what_a_write_cut_off_left_behind_is_removed_and_the_index_made_whole(
+    tmp_path: Path,
+) -> None:
+    """As after ``kill -9`` in a refresh: a staged rebuild beside the index, a segment the
+    manifest does not list, a staged manifest and dead list; the next refresh removes them
+    and appends what the store holds now."""
+    store, files = _store_with_records(tmp_path)
+    with store:
+        index = _index(store)
+        segment = index.folder / index.segments[0]["name"]
+        leftovers = [
+            index.folder.with_name(index.folder.name + ".staged-0a1b2c3d"),
+            index.folder / "seg-cutoff",
+            index.folder / ".manifest.json.1234",
+            segment / ".dead.5678.npy",
+        ]
+        for path in leftovers[:2]:
+            (path / "rows.bin").parent.mkdir(parents=True)
+            (path / "rows.bin").write_bytes(b"[")
+        for path in leftovers[2:]:
+            path.write_bytes(b"{")
+        records = pl.read_csv(files["records"], infer_schema=False).head(3)
+        more = records.with_columns(("K" + pl.col("record_id")).alias("record_id"))
+        store.ingest_records(write_records(tmp_path / "k.csv", more.to_dicts()))
+        assert not leftovers[1].exists() and not leftovers[2].exists()
+        assert not leftovers[3].exists()
+        index = _index(store)
+        assert [s["rows"] for s in index.segments] == [603, 3]
+        store.con.execute("UPDATE meta SET value = 'x' WHERE key = ?", [record_index.STORE_ID_KEY])
+        _index(store)  # a rebuild clears the staged copy
+        assert not leftovers[0].exists()
