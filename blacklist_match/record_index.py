@@ -27,12 +27,20 @@ Layout, in ``<store>.records-index/``::
     seg-<id>/rid.npy               each row's ``rid``
     seg-<id>/<key>.keys.npy        a key column's non-NULL hashes, sorted
     seg-<id>/<key>.pos.npy         their row positions
-    seg-<id>/dead.npy              positions of rows the store no longer holds (replaced)
+    seg-<id>/dead-<id>.npy         positions of rows the store no longer holds (replaced by a
+                                   later load; each refresh writes a new one)
 
-``BLACKLIST_RECORD_INDEX``: ``off`` (never built or read), ``always`` (at any size, and read
-however many rows a change reaches), or the least number of records for which a since-last
-run builds it (default :data:`DEFAULT_MIN_RECORDS`: below that, scanning the store is as
-quick).
+Every file is synced before the manifest that lists it (with its size) is published, and an
+index whose files are not all there at their size is rebuilt. The index follows the store
+through blacklist-match's own loads: records changed by hand in the store (SQL on the DuckDB
+file) are not seen, and a store restored from a backup should be restored with its index or
+without one (an index of other records is detected by the last records load's file digest
+and time, and rebuilt).
+
+``BLACKLIST_RECORD_INDEX``: ``off`` (never built or read; an existing one is removed),
+``always`` (at any size, and read however many rows a change reaches), or the least number
+of records for which a since-last run builds it (default :data:`DEFAULT_MIN_RECORDS`: below
+that, scanning the store is as quick).
 """
 
 from __future__ import annotations
@@ -87,12 +95,18 @@ _KEY_META: Final = ("key_hash_probe", VERSION_KEY, REKEYED_AFTER_RUNS, "schema_v
 the name keys' derivation, a schema upgrade): part of the stamp, so an index of the old keys
 is rebuilt."""
 
+_LOAD_MARK: Final = "file_hash || '@' || CAST(loaded_at AS VARCHAR)"
+"""What tells one records load from another with the same id: the file's SHA-256 and the
+time it was loaded (a store restored from a backup numbers its next load as the load it
+lost)."""
+
 _STAMP: Final = f"""
 SELECT (SELECT value FROM meta WHERE key = '{STORE_ID_KEY}'),
        (SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM meta
         WHERE key IN ({", ".join(f"'{k}'" for k in _KEY_META)})),
        (SELECT coalesce(max(load_id), 0) FROM loads WHERE kind = 'records'),
-       (SELECT count(*) FROM records)
+       (SELECT count(*) FROM records),
+       (SELECT arg_max({_LOAD_MARK}, load_id) FROM loads WHERE kind = 'records')
 """  # noqa: S608 - constant names
 
 
@@ -107,12 +121,22 @@ class Stamp:
     """The last records load (0: none)."""
     records: int
     """Records in the store."""
+    records_mark: str | None
+    """The last records load's :data:`_LOAD_MARK`."""
 
 
 def store_stamp(con: duckdb.DuckDBPyConnection) -> Stamp:
     """The store's :class:`Stamp` (one statement)."""
-    store_id, keys, records_load, records = con.execute(_STAMP).fetchall()[0]
-    return Stamp(store_id, keys or "", int(records_load), int(records))
+    store_id, keys, records_load, records, token = con.execute(_STAMP).fetchall()[0]
+    return Stamp(store_id, keys or "", int(records_load), int(records), token)
+
+
+def _load_mark(con: duckdb.DuckDBPyConnection, load_id: int) -> str | None:
+    rows = con.execute(
+        f"SELECT {_LOAD_MARK} FROM loads WHERE load_id = ? AND kind = 'records'",  # noqa: S608
+        [load_id],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def index_folder(store_path: str | Path) -> Path:
@@ -212,11 +236,15 @@ class RecordIndex:
                 _matching_positions(folder, column, values) for column, values in wanted.items()
             ]
             positions = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-            if segment["dead"] and len(positions):
-                dead = np.load(folder / "dead.npy")
+            if segment["dead_file"] and len(positions):
+                dead = np.load(folder / segment["dead_file"])
                 positions = positions[~np.isin(positions, dead, assume_unique=True)]
             found.append(positions)
         return found
+
+    def discard(self) -> None:
+        """Remove this index (found damaged while read: the next run rebuilds it)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def dense(self, positions: Sequence[np.ndarray]) -> bool:
         """Whether so many rows were found that scanning the store is cheaper (never with
@@ -316,9 +344,55 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Publish ``manifest``: written and synced under a staged name, then put in place (the
+    files it lists were synced before)."""
     staged = folder / f".{_MANIFEST}.{uuid.uuid4().hex}"
-    staged.write_text(json.dumps(manifest), encoding="utf-8")
+    with open(staged, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest))
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(staged, folder / _MANIFEST)
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Sync a folder's entries (new names survive a power cut); a no-op where folders cannot
+    be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """``np.save``, synced to disk."""
+    with open(path, "wb") as handle:
+        np.save(handle, array)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {path.name: path.stat().st_size for path in folder.iterdir() if path.is_file()}
+
+
+def _intact(folder: Path, manifest: dict[str, Any]) -> bool:
+    """Every file of every segment the manifest lists is there with its size (a write lost
+    to a power cut or a file damaged by hand makes the index rebuilt, not read)."""
+    try:
+        for segment in manifest["segments"]:
+            for name, size in segment["files"].items():
+                if (folder / segment["name"] / name).stat().st_size != size:
+                    return False
+    except (OSError, KeyError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _in_step(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
@@ -327,6 +401,7 @@ def _in_step(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
         and manifest.get("store_id") == stamp.store_id
         and manifest.get("keys_meta") == stamp.keys
         and manifest.get("records_load") == stamp.records_load
+        and manifest.get("records_mark") == stamp.records_mark
         and manifest.get("live") == stamp.records
     )
 
@@ -362,9 +437,11 @@ def _write_segment(
             rids.append(batch.column("rid"))
             for key in layout.keys:
                 key_parts[key].append(batch.column(key))
-    np.save(target / "offsets.npy", np.concatenate(offsets))
+        rows_file.flush()
+        os.fsync(rows_file.fileno())
+    _save(target / "offsets.npy", np.concatenate(offsets))
     rid = pl.Series("rid", pa.chunked_array(rids, pa.int64()), dtype=pl.Int64)
-    np.save(target / "rid.npy", rid.to_numpy())
+    _save(target / "rid.npy", rid.to_numpy())
     for key in layout.keys:
         sorted_keys = (
             pl.DataFrame(
@@ -376,10 +453,17 @@ def _write_segment(
             .drop_nulls("k")
             .sort("k", "pos")
         )
-        np.save(target / f"{key}.keys.npy", sorted_keys["k"].to_numpy())
-        np.save(target / f"{key}.pos.npy", sorted_keys["pos"].to_numpy().astype(np.int64))
-    np.save(target / "dead.npy", np.empty(0, np.int64))
-    return {"name": name, "rows": rid.len(), "dead": 0, "after_load": after_load}
+        _save(target / f"{key}.keys.npy", sorted_keys["k"].to_numpy())
+        _save(target / f"{key}.pos.npy", sorted_keys["pos"].to_numpy().astype(np.int64))
+    _sync_folder(target)
+    return {
+        "name": name,
+        "rows": rid.len(),
+        "dead": 0,
+        "dead_file": None,
+        "after_load": after_load,
+        "files": _file_sizes(target),
+    }
 
 
 def _mark_dead(con: duckdb.DuckDBPyConnection, folder: Path, segments: list[dict[str, Any]]) -> int:
@@ -407,10 +491,14 @@ def _mark_dead(con: duckdb.DuckDBPyConnection, folder: Path, segments: list[dict
     total = 0
     for number, segment in enumerate(segments):
         positions = np.sort(np.asarray(gone["pos"][gone["segment"] == number], np.int64))
-        staged = folder / segment["name"] / f".dead.{uuid.uuid4().hex}.npy"
-        np.save(staged, positions)
-        os.replace(staged, folder / segment["name"] / "dead.npy")
-        segment["dead"] = len(positions)
+        files = {k: v for k, v in segment["files"].items() if not k.startswith("dead-")}
+        dead_file = None
+        if len(positions):  # a new file: the published manifest's own stays as it was
+            dead_file = f"dead-{uuid.uuid4().hex[:12]}.npy"
+            _save(folder / segment["name"] / dead_file, positions)
+            files[dead_file] = (folder / segment["name"] / dead_file).stat().st_size
+            _sync_folder(folder / segment["name"])
+        segment.update(dead=len(positions), dead_file=dead_file, files=files)
         total += len(positions)
     return total
 
@@ -421,7 +509,7 @@ def _store_id(con: duckdb.DuckDBPyConnection, stamp: Stamp) -> Stamp:
         return stamp
     store_id = uuid.uuid4().hex
     put_meta(con, STORE_ID_KEY, store_id)
-    return Stamp(store_id, stamp.keys, stamp.records_load, stamp.records)
+    return Stamp(store_id, stamp.keys, stamp.records_load, stamp.records, stamp.records_mark)
 
 
 def refresh(
@@ -439,7 +527,7 @@ def refresh(
     folder = index_folder(store_path)
     stamp = store_stamp(con)
     manifest = _read_manifest(folder)
-    if manifest is not None and _in_step(manifest, stamp, layout):
+    if manifest is not None and _in_step(manifest, stamp, layout) and _intact(folder, manifest):
         return RecordIndex(folder, manifest)
     if manifest is None and (create_from is None or stamp.records < create_from):
         return None
@@ -450,6 +538,9 @@ def refresh(
         and manifest.get("store_id") == stamp.store_id
         and manifest.get("keys_meta") == stamp.keys
         and int(manifest.get("records_load", -1)) <= stamp.records_load
+        # the load it last read is still the store's (not one lost to a restore)
+        and _load_mark(con, int(manifest["records_load"])) == manifest.get("records_mark")
+        and _intact(folder, manifest)
     )
     if manifest is not None and appendable:
         segments = [dict(s) for s in manifest["segments"]]
@@ -484,6 +575,7 @@ def _manifest(stamp: Stamp, layout: Layout, segments: list[dict[str, Any]]) -> d
         "store_id": stamp.store_id,
         "keys_meta": stamp.keys,
         "records_load": stamp.records_load,
+        "records_mark": stamp.records_mark,
         "rows": rows,
         "live": rows - sum(int(s["dead"]) for s in segments),
         "columns": [list(c) for c in layout.columns],
@@ -498,7 +590,7 @@ def _rebuild(
 ) -> RecordIndex:
     """Write the whole index anew (in a staged folder, swapped in when complete)."""
     log.info("record index: building it for %d records", stamp.records)
-    _remove_leftovers(folder)
+    remove_leftovers(folder)
     staged = folder.with_name(f"{folder.name}.staged-{uuid.uuid4().hex[:8]}")
     try:
         segment = _write_segment(con, staged, layout, -1)
@@ -511,6 +603,7 @@ def _rebuild(
         if folder.exists():
             os.replace(folder, retired)
         os.replace(staged, folder)
+        _sync_folder(folder.parent)
         shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
@@ -527,12 +620,13 @@ def _remove_unlisted(folder: Path, segments: list[dict[str, Any]]) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.is_file() and path.name.startswith("."):
             path.unlink(missing_ok=True)
-    for segment in listed:
-        for path in (folder / segment).glob(".*"):
-            path.unlink(missing_ok=True)
+    for segment in segments:
+        for path in (folder / segment["name"]).iterdir():
+            if path.name not in segment["files"]:  # staged files, dead lists replaced
+                path.unlink(missing_ok=True)
 
 
-def _remove_leftovers(folder: Path) -> None:
+def remove_leftovers(folder: Path) -> None:
     """Remove staged and retired copies of the index left by a rebuild cut off."""
     for path in _copies(folder):
         if path.name.rsplit(".", 1)[-1].startswith(("staged-", "retired-")):

@@ -402,22 +402,26 @@ class ScopeSize:
 
 
 def current_record_index(
-    con: duckdb.DuckDBPyConnection, store_path: str
+    con: duckdb.DuckDBPyConnection, store_path: str, *, writable: bool = True
 ) -> record_index.RecordIndex | None:
     """The record index of the store at ``store_path``, brought in step with it first (built
     when the store holds at least :func:`~blacklist_match.record_index.min_records`
-    records); None when it is off, the store is in memory, or it could not be written (the
-    run then probes the store)."""
+    records); None when it is off, the store is in memory or open read-only, or the index
+    could not be made (the run then probes the store; the failure is logged)."""
     minimum = record_index.min_records()
-    if minimum is None or store_path == MEMORY:
+    if store_path == MEMORY or not writable:
+        return None
+    if minimum is None:
+        record_index.drop(store_path)
         return None
     try:
         layout = record_index.records_layout(
             con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
         )
         return record_index.refresh(con, store_path, layout, create_from=minimum)
-    except OSError as error:
+    except Exception as error:  # a cache: the run probes the store instead
         log.warning("record index not usable (%s): probing the store", error)
+        record_index.drop(store_path)
         return None
 
 
@@ -425,14 +429,21 @@ def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> Non
     """After a records load: bring the store's record index in step, if it has one (a
     segment for the load's rows), so the next since-last run finds it ready. A failure is
     logged, not raised: the load has committed, and the next run rebuilds the index."""
-    if store_path == MEMORY or not record_index.index_folder(store_path).is_dir():
+    if store_path == MEMORY:
+        return
+    folder = record_index.index_folder(store_path)
+    if record_index.min_records() is None:
+        record_index.drop(store_path)
+        return
+    if not folder.is_dir():
+        record_index.remove_leftovers(folder)
         return
     try:
         layout = record_index.records_layout(
             con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
         )
         record_index.refresh(con, store_path, layout, create_from=None)
-    except Exception as error:
+    except Exception as error:  # a cache: the committed load stands
         log.warning("record index not brought up to date (%s): the next run rebuilds it", error)
         record_index.drop(store_path)
 
@@ -501,7 +512,13 @@ def build_scope(
         }
     if not (probes or loaded):  # no record to find
         return ScopeSize(0, 0, bool(unmatched), int(matched))
-    indexed = index is not None and bool(probes) and _read_indexed(con, index)
+    indexed = False
+    if index is not None and probes:
+        try:
+            indexed = _read_indexed(con, index)
+        except Exception as error:  # a damaged index: the store is probed instead
+            log.warning("record index not readable (%s): probing the store", error)
+            index.discard()
     probed = "scope.main.indexed" if indexed else _RECORDS
     con.execute(in_store(_hits_sql(probes, probed), db), probe_parameters)
     sizes = dict(

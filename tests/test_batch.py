@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
 from conftest import LIST_HEADER, write_records
 
+from blacklist_match import batch, record_index, since_last
 from blacklist_match import schema as S
 from blacklist_match.batch import RunResult, find_candidates_schema, record_batch_run, run_batch
 from blacklist_match.ids import reg_no, resident_id
@@ -25,12 +28,36 @@ ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).pare
 KEY = ["record_id", "entry_id", "rule_id"]
 
 
-@pytest.fixture(autouse=True, params=["store", "record_index"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that runs since-last twice (the ``probing`` fixture): probing the store's
+    columns, and reading the record index beside it."""
+    source = inspect.getsource(metafunc.function)
+    if "since_last=True" in source or "--since-last" in source:
+        metafunc.parametrize("probing", ["store", "record_index"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
 def probing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test twice: since-last runs probing the store's columns, and reading the record
-    index beside it (built at any size, and read however many rows a change reaches)."""
-    monkeypatch.setenv("BLACKLIST_RECORD_INDEX", "off" if request.param == "store" else "always")
-    return str(request.param)
+    """``store``: since-last runs probe the store's columns. ``record_index``: they read the
+    record index (built at any size, read however many rows a change reaches), and a run
+    that could not open it or read from it fails the test."""
+    mode = str(getattr(request, "param", "store"))
+    monkeypatch.setenv(record_index.SETTING_ENV, "off" if mode == "store" else "always")
+    if mode == "record_index":
+        opened, read = batch.current_record_index, since_last._read_indexed
+
+        def must_open(*args: Any, **kwargs: Any) -> Any:
+            index = opened(*args, **kwargs)
+            assert index is not None, "the record index was not opened"
+            return index
+
+        def must_read(*args: Any) -> bool:
+            assert read(*args), "the record index was not read"
+            return True
+
+        monkeypatch.setattr(batch, "current_record_index", must_open)
+        monkeypatch.setattr(since_last, "_read_indexed", must_read)
+    return mode
 
 
 def _split_list(path: Path, tmp_path: Path) -> tuple[Path, Path]:
