@@ -32,7 +32,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that runs since-last twice (the ``probing`` fixture): probing the store's
     columns, and reading the record index beside it."""
     source = inspect.getsource(metafunc.function)
-    if "since_last=True" in source or "--since-last" in source:
+    if "since_last" in source or "--since-last" in source or "_newly_listed(" in source:
         metafunc.parametrize("probing", ["store", "record_index"], indirect=True)
 
 
