@@ -245,6 +245,46 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3
     }
 
 
+def index_upkeep(db: Path, records: int) -> dict[str, float]:
+    """What the record index adds to a records load: a 1% load of new records, then a 1%
+    load replacing records (new content under known ids), each timed into a store with
+    the index and into one without (median of 3 each); and the index's build from scratch."""
+    work = db.with_name("upkeep.duckdb")
+    source = pl.read_parquet(db.with_name("records-000.parquet"))
+    count = max(records // 100, 1)
+    files = {
+        "new": source.head(count).with_columns(("U" + pl.col("record_id")).alias("record_id")),
+        "replaced": source.slice(count, count).with_columns(pl.col("amount") + 1),
+    }
+    paths = {}
+    for kind, frame in files.items():
+        paths[kind] = db.with_name(f"upkeep_{kind}.parquet")
+        frame.write_parquet(paths[kind])
+    times: dict[str, list[float]] = {}
+    try:
+        for _ in range(3):
+            for indexed in (False, True):
+                _copy_store(db, work)
+                if indexed:
+                    with Store.open(work) as store:
+                        started = time.perf_counter()
+                        current_record_index(store.con, store.path)
+                        times.setdefault("build", []).append(time.perf_counter() - started)
+                with Store.open(work) as store:
+                    for kind, path in paths.items():
+                        started = time.perf_counter()
+                        store.ingest_records(path)
+                        label = f"{kind}_{'index' if indexed else 'plain'}"
+                        times.setdefault(label, []).append(time.perf_counter() - started)
+    finally:
+        work.unlink(missing_ok=True)
+        Path(f"{work}.readonly").unlink(missing_ok=True)
+        record_index.drop(work)
+        for path in paths.values():
+            path.unlink(missing_ok=True)
+    return {label: statistics.median(values) for label, values in times.items()}
+
+
 def _copy_store(source: Path, target: Path) -> None:
     """Copy a closed store file (its read-only companion is made again on the next close)
     with its record index (hard links: an index's files are replaced, never rewritten)."""
@@ -287,6 +327,13 @@ def main() -> None:
             f"{latency['p50_us']:.1f} us, p99 {latency['p99_us']:.1f} us over "
             f"{args.calls:,} calls"
         )
+    upkeep = index_upkeep(db, args.records)
+    print(
+        f"record index: built in {upkeep['build']:.1f} s; a records load of 1% new records "
+        f"{upkeep['new_plain']:.2f} s without it, {upkeep['new_index']:.2f} s keeping it; "
+        f"of 1% replaced records {upkeep['replaced_plain']:.2f} s, "
+        f"{upkeep['replaced_index']:.2f} s (medians of 3)"
+    )
     for kind in CHANGES:
         ratio = since_last_ratio(db, args.entries, kind, args.repeats)
         print(
