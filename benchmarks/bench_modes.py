@@ -254,7 +254,9 @@ def index_upkeep(db: Path, records: int) -> dict[str, float]:
     count = max(records // 100, 1)
     files = {
         "new": source.head(count).with_columns(("U" + pl.col("record_id")).alias("record_id")),
-        "replaced": source.slice(count, count).with_columns(pl.col("amount") + 1),
+        "replaced": source.slice(count, count).with_columns(
+            (pl.col("amount").cast(pl.Float64) + 1).cast(source.schema["amount"])
+        ),
     }
     paths = {}
     for kind, frame in files.items():
