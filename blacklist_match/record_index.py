@@ -24,7 +24,7 @@ Layout, in ``<store>.records-index/``::
     seg-<id>/rows.bin              the rows, each a JSON array of its columns as text (the
                                    key hashes left out: recomputed from their text on read)
     seg-<id>/offsets.npy           int64 byte offsets of the rows (one more than rows)
-    seg-<id>/rid.npy               each row's ``rid``
+    seg-<id>/rid.keys.npy          the rows' ``rid`` sorted (``rid.pos.npy``: positions)
     seg-<id>/<key>.keys.npy        a key column's non-NULL hashes, sorted
     seg-<id>/<key>.pos.npy         their row positions
     seg-<id>/dead-<id>.npy         positions of rows the store no longer holds (replaced by a
@@ -89,6 +89,7 @@ STORE_ID_KEY: Final = "store_id"
 store file that was replaced by another is rebuilt)."""
 
 _MANIFEST: Final = "manifest.json"
+_RID: Final = "rid"
 _BATCH_ROWS: Final = 1 << 17
 _KEY_META: Final = ("key_hash_probe", VERSION_KEY, REKEYED_AFTER_RUNS, "schema_version")
 """``meta`` values that change when the stored keys are recomputed in place (DuckDB's hash,
@@ -441,8 +442,8 @@ def _write_segment(
         os.fsync(rows_file.fileno())
     _save(target / "offsets.npy", np.concatenate(offsets))
     rid = pl.Series("rid", pa.chunked_array(rids, pa.int64()), dtype=pl.Int64)
-    _save(target / "rid.npy", rid.to_numpy())
-    for key in layout.keys:
+    key_parts[_RID] = rids
+    for key in (*layout.keys, _RID):
         sorted_keys = (
             pl.DataFrame(
                 {
@@ -466,41 +467,77 @@ def _write_segment(
     }
 
 
-def _mark_dead(con: duckdb.DuckDBPyConnection, folder: Path, segments: list[dict[str, Any]]) -> int:
+def _mark_dead(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    segments: list[dict[str, Any]],
+    *,
+    replaced_after: int | None,
+) -> int:
     """Mark the rows of ``segments`` the store no longer holds (replaced by a later load) in
-    each segment's ``dead.npy``; return how many are dead in all."""
-    parts = []
-    for number, segment in enumerate(segments):
-        rid = np.load(folder / segment["name"] / "rid.npy")
-        parts.append(
-            pa.table(
-                {
-                    "segment": pa.array(np.full(len(rid), number, np.int32)),
-                    "pos": pa.array(np.arange(len(rid), dtype=np.int64)),
-                    "rid": pa.array(rid),
-                }
+    a new dead list per segment; return how many are dead in all. With ``replaced_after``,
+    the rows the loads after it replaced (``replaced_records``, kept by each load) are added
+    to those already marked, found by their ``rid``; else, every row's ``rid`` is looked up
+    in the store (a full read of the records' row ids: also what a load by an older build,
+    which keeps no ``replaced_records``, needs)."""
+    if replaced_after is not None:
+        rids = con.execute(
+            "SELECT rid FROM replaced_records WHERE load_id > ?", [replaced_after]
+        ).fetchnumpy()["rid"]
+        gone = []
+        for segment in segments:
+            found = _matching_positions(folder / segment["name"], _RID, np.unique(rids))
+            if segment["dead_file"]:
+                found = np.concatenate(
+                    [np.load(folder / segment["name"] / segment["dead_file"]), found]
+                )
+            gone.append(np.unique(found))
+    else:
+        parts = []
+        for number, segment in enumerate(segments):
+            rid = np.load(folder / segment["name"] / f"{_RID}.keys.npy")
+            position = np.load(folder / segment["name"] / f"{_RID}.pos.npy")
+            parts.append(
+                pa.table(
+                    {
+                        "segment": pa.array(np.full(len(rid), number, np.int32)),
+                        "pos": pa.array(position),
+                        "rid": pa.array(rid),
+                    }
+                )
             )
-        )
-    con.register("index_rows", pa.concat_tables(parts))
-    try:
-        gone = con.sql(
-            "SELECT segment, pos FROM index_rows WHERE rid NOT IN (SELECT rid FROM records)"
-        ).fetchnumpy()
-    finally:
-        con.unregister("index_rows")
+        con.register("index_rows", pa.concat_tables(parts))
+        try:
+            found_all = con.sql(
+                "SELECT segment, pos FROM index_rows WHERE rid NOT IN (SELECT rid FROM records)"
+            ).fetchnumpy()
+        finally:
+            con.unregister("index_rows")
+        gone = [
+            np.sort(np.asarray(found_all["pos"][found_all["segment"] == number], np.int64))
+            for number in range(len(segments))
+        ]
     total = 0
-    for number, segment in enumerate(segments):
-        positions = np.sort(np.asarray(gone["pos"][gone["segment"] == number], np.int64))
+    for segment, positions in zip(segments, gone, strict=True):
         files = {k: v for k, v in segment["files"].items() if not k.startswith("dead-")}
         dead_file = None
         if len(positions):  # a new file: the published manifest's own stays as it was
             dead_file = f"dead-{uuid.uuid4().hex[:12]}.npy"
-            _save(folder / segment["name"] / dead_file, positions)
+            _save(folder / segment["name"] / dead_file, positions.astype(np.int64))
             files[dead_file] = (folder / segment["name"] / dead_file).stat().st_size
             _sync_folder(folder / segment["name"])
         segment.update(dead=len(positions), dead_file=dead_file, files=files)
         total += len(positions)
     return total
+
+
+def forget_replaced(con: duckdb.DuckDBPyConnection, through_load: int | None = None) -> None:
+    """Delete the row ids of ``replaced_records`` that an index no longer needs: those of
+    loads up to ``through_load`` (all without one: no index to keep)."""
+    if through_load is None:
+        con.execute("DELETE FROM replaced_records")
+    else:
+        con.execute("DELETE FROM replaced_records WHERE load_id <= ?", [through_load])
 
 
 def _store_id(con: duckdb.DuckDBPyConnection, stamp: Stamp) -> Stamp:
@@ -556,12 +593,15 @@ def refresh(
             segments[-1]["through_load"] = stamp.records_load
         rows = sum(int(s["rows"]) for s in segments)
         dead = sum(int(s["dead"]) for s in segments)
-        if rows - dead != stamp.records:
-            dead = _mark_dead(con, folder, segments)
+        if rows - dead != stamp.records:  # the rows the loads since replaced, by their rid
+            dead = _mark_dead(con, folder, segments, replaced_after=int(manifest["records_load"]))
+        if rows - dead != stamp.records:  # not all known (an older build's load): all looked up
+            dead = _mark_dead(con, folder, segments, replaced_after=None)
         if rows - dead == stamp.records and dead <= MAX_DEAD_SHARE * max(rows, 1):
             updated = _manifest(stamp, layout, segments)
             _write_manifest(folder, updated)
             _remove_unlisted(folder, segments)
+            forget_replaced(con, stamp.records_load)
             log.info("record index: %d segments, %d rows (%d dead)", len(segments), rows, dead)
             return RecordIndex(folder, updated)
     return _rebuild(con, folder, stamp, layout)
@@ -605,6 +645,7 @@ def _rebuild(
         os.replace(staged, folder)
         _sync_folder(folder.parent)
         shutil.rmtree(retired, ignore_errors=True)
+        forget_replaced(con, stamp.records_load)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise

@@ -432,11 +432,9 @@ def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> Non
     if store_path == MEMORY:
         return
     folder = record_index.index_folder(store_path)
-    if record_index.min_records() is None:
-        record_index.drop(store_path)
-        return
-    if not folder.is_dir():
-        record_index.remove_leftovers(folder)
+    if record_index.min_records() is None or not folder.is_dir():
+        record_index.drop(store_path)  # with any copy a rebuild cut off left
+        record_index.forget_replaced(con)  # no index to mark them dead in
         return
     try:
         layout = record_index.records_layout(

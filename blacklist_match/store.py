@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from blacklist_match import schema as S
 from blacklist_match.db import (
@@ -790,7 +791,17 @@ class Store:
                 LEFT JOIN {target} t ON t.{k} = s.{k}
                 WHERE t.{k} IS NULL OR t.row_hash <> s.row_hash"""
         )
-        con.execute(f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)")
+        deleted = f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)"
+        if numbered:  # the row ids replaced, for the record index (it marks them dead)
+            replaced = con.execute(f"{deleted} RETURNING {_RID}").fetchnumpy()[_RID]
+            if len(replaced):
+                con.register("replaced_rids", pa.table({_RID: replaced}))
+                con.execute(
+                    f"INSERT INTO replaced_records SELECT ?, {_RID} FROM replaced_rids", [load_id]
+                )
+                con.unregister("replaced_rids")
+        else:
+            con.execute(deleted)
         names = _column_list(columns) + (f", {_RID}" if numbered else "")
         hashes = "".join(f", {c}" for c in key_hash_columns(table))
         con.execute(

@@ -263,6 +263,9 @@ DDL: Final = (
     )
     """,
     """
+    CREATE TABLE IF NOT EXISTS replaced_records (load_id BIGINT NOT NULL, rid BIGINT NOT NULL)
+    """,
+    """
     CREATE TABLE IF NOT EXISTS batch_runs (
         run_id VARCHAR PRIMARY KEY,
         started_at TIMESTAMP NOT NULL,

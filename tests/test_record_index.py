@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -421,6 +422,7 @@ def _bare_store(path: Path) -> duckdb.DuckDBPyConnection:
         "id_norm VARCHAR, id_norm_hash BIGINT, rid BIGINT, load_id BIGINT)"
     )
     con.execute("INSERT INTO loads VALUES (1, 'records', 'f', now())")
+    con.execute("CREATE TABLE replaced_records (load_id BIGINT, rid BIGINT)")
     return con
 
 
@@ -531,3 +533,38 @@ def test_what_a_write_cut_off_left_behind_is_removed_and_the_index_made_whole(
         store.con.execute("UPDATE meta SET value = 'x' WHERE key = ?", [record_index.STORE_ID_KEY])
         _index(store)  # a rebuild clears the staged copy
         assert not leftovers[0].exists()
+
+
+def test_replaced_rows_are_marked_dead_by_the_row_ids_the_load_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that replaces records keeps their row ids (``replaced_records``): the refresh
+    marks them dead from those, without looking up every row id in the store; a load that
+    kept none (an older build) makes the refresh look every row id up."""
+    store, files = _store_with_records(tmp_path)
+    records = pl.read_csv(files["records"], infer_schema=False)
+    lookups: list[object] = []
+    mark = record_index._mark_dead
+
+    def recorded(*args: Any, replaced_after: int | None) -> int:
+        lookups.append(replaced_after)
+        return mark(*args, replaced_after=replaced_after)
+
+    monkeypatch.setattr(record_index, "_mark_dead", recorded)
+    with store:
+        _index(store)
+        first = records.head(12).with_columns(pl.lit("5").alias("amount"))
+        store.ingest_records(write_records(tmp_path / "r1.csv", first.to_dicts()))
+        assert len(lookups) == 1 and lookups[0] is not None  # the kept row ids sufficed
+        kept = store.con.execute("SELECT count(*) FROM replaced_records").fetchall()[0][0]
+        assert kept == 0  # forgotten once the index has them
+        second = records.slice(12, 7).with_columns(pl.lit("6").alias("amount"))
+        with store.transaction():  # as an older build loads: no row ids kept
+            store.ingest_records(write_records(tmp_path / "r2.csv", second.to_dicts()))
+            store.con.execute("DELETE FROM replaced_records")
+        assert lookups[1:] == [lookups[1], None] and lookups[1] is not None
+        index = _index(store)
+        assert [s["dead"] for s in index.segments] == [19, 0, 0]
+        read = _read(store, index, _all_rows(index))
+        held = store.con.sql("SELECT rid, record_id, amount FROM records ORDER BY rid").pl()
+    assert read.select("rid", "record_id", "amount").equals(held)
