@@ -24,7 +24,6 @@ from typing import Any, Final
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from blacklist_match import schema as S
 from blacklist_match.db import (
@@ -791,17 +790,18 @@ class Store:
                 LEFT JOIN {target} t ON t.{k} = s.{k}
                 WHERE t.{k} IS NULL OR t.row_hash <> s.row_hash"""
         )
-        deleted = f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)"
-        if numbered:  # the row ids replaced, for the record index (it marks them dead)
-            replaced = con.execute(f"{deleted} RETURNING {_RID}").fetchnumpy()[_RID]
-            if len(replaced):
-                con.register("replaced_rids", pa.table({_RID: replaced}))
-                con.execute(
-                    f"INSERT INTO replaced_records SELECT ?, {_RID} FROM replaced_rids", [load_id]
-                )
-                con.unregister("replaced_rids")
+        if numbered:  # the row ids replaced, kept for the record index (it marks them dead)
+            # read first, then deleted by row id: a DELETE ... RETURNING fetched whole rows
+            # (0.25 s against 0.03 for 10,000 of 1M records)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE replaced AS SELECT {_RID} FROM {target} "
+                f"WHERE {k} IN (SELECT {k} FROM changed)"
+            )
+            con.execute(f"DELETE FROM {target} WHERE {_RID} IN (SELECT {_RID} FROM replaced)")
+            con.execute(f"INSERT INTO replaced_records SELECT ?, {_RID} FROM replaced", [load_id])
+            con.execute("DROP TABLE replaced")
         else:
-            con.execute(deleted)
+            con.execute(f"DELETE FROM {target} WHERE {k} IN (SELECT {k} FROM changed)")
         names = _column_list(columns) + (f", {_RID}" if numbered else "")
         hashes = "".join(f", {c}" for c in key_hash_columns(table))
         con.execute(
