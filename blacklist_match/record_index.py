@@ -682,6 +682,25 @@ def _copies(folder: Path) -> list[Path]:
     return [p for p in folder.parent.iterdir() if p.is_dir() and p.name.startswith(prefix)]
 
 
+def describe(store_path: str | Path) -> dict[str, Any] | None:
+    """What the index of the store at ``store_path`` holds, from its manifest (for
+    ``status``): segments, live and dead rows, the last records load it has read, its size
+    on disk; None when there is none."""
+    folder = index_folder(store_path)
+    manifest = _read_manifest(folder)
+    if manifest is None:
+        return None
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    return {
+        "folder": str(folder),
+        "segments": len(manifest.get("segments", ())),
+        "rows": int(manifest.get("live", 0)),
+        "dead_rows": int(manifest.get("rows", 0)) - int(manifest.get("live", 0)),
+        "records_load": manifest.get("records_load"),
+        "megabytes": round(size / 1e6, 1),
+    }
+
+
 def drop(store_path: str | Path) -> None:
     """Remove the index of the store at ``store_path`` (and any staged or retired copy)."""
     folder = index_folder(store_path)

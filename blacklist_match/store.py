@@ -25,6 +25,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from blacklist_match import record_index
 from blacklist_match import schema as S
 from blacklist_match.db import (
     LOOKUP_KEYS,
@@ -854,7 +855,8 @@ class Store:
         put_meta(self.con, LIST_STATE_KEY, json.dumps({**self.list_state(), "load_id": load_id}))
 
     def status(self, today: date | None = None) -> dict[str, Any]:
-        """The store's state: entry counts, registry, records, quarantine, recent loads."""
+        """The store's state: entry counts, registry, records, quarantine, the record index
+        (:func:`~blacklist_match.record_index.describe`), recent loads."""
         list_state = self.list_state(today)
         counts = {
             name: int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
@@ -872,6 +874,7 @@ class Store:
             "records": counts["records"],
             "quarantined": counts["quarantine"],
             "loads": counts["loads"],
+            "record_index": record_index.describe(self.path) if self.path != MEMORY else None,
             "last_loads": [
                 {
                     "kind": k,

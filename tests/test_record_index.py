@@ -496,6 +496,9 @@ def test_the_ingest_command_keeps_the_index_in_step_with_the_records_it_commits(
         parts.append(str(write_records(tmp_path / f"c{n}.csv", part.to_dicts())))
     cli("ingest", "records", *parts)
     written = json.loads(manifest.read_text())
+    status = json.loads(cli("status", "--json").stdout)["record_index"]
+    assert status["rows"] == 611 and status["segments"] == 2 and status["megabytes"] > 0
+    assert "record index    611 rows (0 replaced), 2 segments" in cli("status").stdout
     assert [s["rows"] for s in written["segments"]] == [603, 8]
     done = cli("run", "--since-last", "--out", str(tmp_path / "o3"))
     assert "8 records screened" in done.stdout

@@ -141,6 +141,16 @@ def status(
     for key in ("entries_total", "entries_listed", "entries_ended", "removals", "officers",
                 "records", "quarantined", "loads"):  # fmt: skip
         typer.echo(f"  {key:<15} {state[key]}")
+    index = state.get("record_index")
+    typer.echo(
+        f"  {'record index':<15} "
+        + (
+            f"{index['rows']} rows ({index['dead_rows']} replaced), {index['segments']} "
+            f"segments, {index['megabytes']} MB, through load {index['records_load']}"
+            if index
+            else "none"
+        )
+    )
     for load in state["last_loads"]:
         typer.echo(
             f"  load {load['loaded_at']} {load['kind']:<8} {load['file']}: "
