@@ -252,10 +252,17 @@ def run_batch(
         db = start.database
         # the stored candidates are the last run's, and this run can bring them up to date
         reuse = as_of is None and kept_watermark(start.kept, matching_fingerprint()) == previous
-        index = current_record_index(con, store.path, writable=not store.read_only)
         con.execute("ATTACH ':memory:' AS scope")
         try:
-            size = build_scope(con, db, previous, reuse=reuse, index=index)
+            size = build_scope(
+                con,
+                db,
+                previous,
+                reuse=reuse,
+                open_index=lambda: current_record_index(
+                    con, store.path, writable=not store.read_only
+                ),
+            )
             since = _screen_scope(con, db, size, as_of)
             candidates, screened = since.candidates, since.screened
             rescreened, changed_rids = since.rescreened, since.changed_rids

@@ -382,9 +382,10 @@ def test_since_last_through_an_index_kept_by_loads_equals_the_full_run(
         store.ingest_records(old)
         initial = run_batch(store, pack)
         record_batch_run(store, initial, tmp_path / "r0")
-        quiet = run_batch(store, pack, since_last=True)  # builds the index
+        quiet = run_batch(store, pack, since_last=True)  # nothing to probe: no index opened
         record_batch_run(store, quiet, tmp_path / "r1")
-        assert record_index.index_folder(store.path).is_dir()
+        assert not record_index.index_folder(store.path).is_dir()
+        _index(store)  # as a since-last run with keys to probe builds it
         store.ingest_records(new)  # a segment; 30 rows dead
         store.ingest_list(later_list)
         index = _index(store)
@@ -469,9 +470,10 @@ def test_any_text_number_and_date_survive_the_index(
 def test_the_ingest_command_keeps_the_index_in_step_with_the_records_it_commits(
     tmp_path: Path,
 ) -> None:
-    """Through the real entry point: a since-last run builds the index; ``ingest records``
-    of two files (one transaction) adds their rows as a segment once both are committed;
-    the next since-last run reads it as it is."""
+    """Through the real entry point: a since-last run with no change opens no index; one
+    after a list change builds it; ``ingest records`` of two files (one transaction) adds
+    their rows as a segment once both are committed; the next since-last run reads it as
+    it is."""
     entry_point = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
     assert entry_point
     store, files = _store_with_records(tmp_path)
@@ -488,6 +490,13 @@ def test_the_ingest_command_keeps_the_index_in_step_with_the_records_it_commits(
     cli("run", "--out", str(tmp_path / "o1"))
     cli("run", "--since-last", "--out", str(tmp_path / "o2"))
     manifest = record_index.index_folder(db) / "manifest.json"
+    assert not manifest.exists()
+    renamed = pl.read_csv(files["list"], infer_schema=False).gather_every(6)
+    renamed.with_columns(pl.col("被执行人姓名/名称").str.replace("^(.)", "${1}${1}")).write_csv(
+        tmp_path / "renamed.csv"
+    )
+    cli("ingest", "list", str(tmp_path / "renamed.csv"))
+    cli("run", "--since-last", "--out", str(tmp_path / "o2b"))
     assert [s["rows"] for s in json.loads(manifest.read_text())["segments"]] == [603]
     records = pl.read_csv(files["records"], infer_schema=False)
     parts = []
