@@ -64,6 +64,11 @@ def index_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return reads
 
 
+def _ids_since(store: Store, sql: str, watermark: int) -> set[str]:
+    """The ids ``sql`` selects with the ``watermark`` of an earlier run bound."""
+    return {row[0] for row in store.con.execute(sql, [watermark]).fetchall()}
+
+
 def _store_with_records(tmp_path: Path, seed: int = 5) -> tuple[Store, dict[str, Path]]:
     files = build_scenario(listed_persons=120, listed_companies=40, records=600, seed=seed).write(
         tmp_path / "data"
@@ -227,12 +232,9 @@ def test_a_cut_off_rebuild_leaves_the_last_index_and_the_run_probes_the_store(
         store.ingest_list(tmp_path / "renamed.csv")
         since = run_batch(store, pack, since_last=True)  # the store is probed instead
         full = run_batch(store, pack)
-        changed = {
-            row[0]
-            for row in store.con.execute(
-                "SELECT entry_id FROM list_entries WHERE screen_load_id > ?", [initial.watermark]
-            ).fetchall()
-        }
+        changed = _ids_since(
+            store, "SELECT entry_id FROM list_entries WHERE screen_load_id > ?", initial.watermark
+        )
     assert manifest and index_reads == []
     expected = full.flags.filter(pl.col("entry_id").is_in(changed))
     assert expected.height
@@ -272,12 +274,9 @@ def test_a_damaged_index_is_rebuilt_or_skipped_never_read(
         finally:
             record_index._intact = check  # type: ignore[assignment]
         assert not rebuilt.folder.exists()
-        changed = {
-            row[0]
-            for row in store.con.execute(
-                "SELECT entry_id FROM list_entries WHERE screen_load_id > ?", [initial.watermark]
-            ).fetchall()
-        }
+        changed = _ids_since(
+            store, "SELECT entry_id FROM list_entries WHERE screen_load_id > ?", initial.watermark
+        )
         full = run_batch(store, pack)
     assert index_reads == []  # the read raised: nothing came from the index
     expected = full.flags.filter(pl.col("entry_id").is_in(changed))
@@ -391,18 +390,12 @@ def test_since_last_through_an_index_kept_by_loads_equals_the_full_run(
         index = _index(store)
         assert [s["dead"] for s in index.segments] == [30, 0]
         since = run_batch(store, pack, since_last=True)
-        changed = {
-            row[0]
-            for row in store.con.execute(
-                "SELECT entry_id FROM list_entries WHERE last_load_id > ?", [quiet.watermark]
-            ).fetchall()
-        }
-        loaded = {
-            row[0]
-            for row in store.con.execute(
-                "SELECT record_id FROM records WHERE load_id > ?", [quiet.watermark]
-            ).fetchall()
-        }
+        changed = _ids_since(
+            store, "SELECT entry_id FROM list_entries WHERE last_load_id > ?", quiet.watermark
+        )
+        loaded = _ids_since(
+            store, "SELECT record_id FROM records WHERE load_id > ?", quiet.watermark
+        )
         full = run_batch(store, pack)
     expected = full.flags.filter(
         pl.col("entry_id").is_in(changed) | pl.col("record_id").is_in(loaded)
