@@ -428,6 +428,18 @@ def current_record_index(
         return None
 
 
+def build_record_index(
+    con: duckdb.DuckDBPyConnection, store_path: str
+) -> record_index.RecordIndex | None:
+    """Build the store's record index now, at any size, or bring it in step (the ``index``
+    command: the first since-last run that needs it otherwise builds it); None when it is
+    off. Failures are raised."""
+    if store_path == MEMORY or record_index.min_records() is None:
+        return None
+    layout = record_index.records_layout(con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS)
+    return record_index.refresh(con, store_path, layout, create_from=0)
+
+
 def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> None:
     """After a records load: bring the store's record index in step, if it has one (a
     segment for the load's rows), so the next since-last run finds it ready. A failure is

@@ -573,3 +573,31 @@ def test_replaced_rows_are_marked_dead_by_the_row_ids_the_load_kept(
         read = _read(store, index, _all_rows(index))
         held = store.con.sql("SELECT rid, record_id, amount FROM records ORDER BY rid").pl()
     assert read.select("rid", "record_id", "amount").equals(held)
+
+
+def test_the_index_command_builds_it_at_any_size_and_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``blacklist-match index``: built now (a store below the size a since-last run builds
+    it at), in step the second time, refused when switched off."""
+    monkeypatch.delenv(record_index.SETTING_ENV)
+    entry_point = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+    assert entry_point
+    store, _ = _store_with_records(tmp_path)
+    store.close()
+    db = str(tmp_path / "s.duckdb")
+
+    def index() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [entry_point, "index", "--db", db], capture_output=True, text=True, check=False
+        )
+
+    first = index()
+    assert first.returncode == 0, first.stderr
+    assert "603 rows (0 replaced), 1 segments" in first.stdout
+    manifest = (record_index.index_folder(db) / "manifest.json").read_bytes()
+    assert index().returncode == 0
+    assert (record_index.index_folder(db) / "manifest.json").read_bytes() == manifest
+    monkeypatch.setenv(record_index.SETTING_ENV, "off")
+    off = index()
+    assert off.returncode == 1 and "record index is off" in off.stderr

@@ -103,6 +103,32 @@ def ingest_officers(files: FilesArgument, db: DbOption = None) -> None:
     _ingest("officers", files, db)
 
 
+@app.command("index")
+def index(db: DbOption = None) -> None:
+    """Build the record index now, or bring it in step with the store (else the first
+    since-last run that needs it builds it: 8-12 s for 5M records)."""
+    import duckdb
+
+    from blacklist_match import record_index
+    from blacklist_match.since_last import build_record_index
+    from blacklist_match.store import Store
+
+    try:
+        with Store.open(db) as store:
+            built = build_record_index(store.con, store.path)
+            state = record_index.describe(store.path) if built is not None else None
+    except BlacklistMatchError as error:
+        raise fail(error) from None
+    except (OSError, duckdb.Error) as error:
+        raise fail(BlacklistMatchError(f"record index not built: {error}")) from None
+    if state is None:
+        raise fail(BlacklistMatchError(f"the record index is off ({record_index.SETTING_ENV})"))
+    typer.echo(
+        f"record index {state['folder']}: {state['rows']} rows ({state['dead_rows']} replaced), "
+        f"{state['segments']} segments, {state['megabytes']} MB"
+    )
+
+
 @ingest_app.command("records")
 def ingest_records(
     files: FilesArgument,
