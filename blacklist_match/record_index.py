@@ -396,11 +396,20 @@ def _intact(folder: Path, manifest: dict[str, Any]) -> bool:
     return True
 
 
-def _in_step(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
+def _of_these_records(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
+    """The index was written in this layout, for this store, from keys derived as they are
+    now: it can be read, or brought up to date, but not both (see :func:`_in_step`)."""
     return (
         manifest.get("layout") == layout.digest
         and manifest.get("store_id") == stamp.store_id
         and manifest.get("keys_meta") == stamp.keys
+    )
+
+
+def _in_step(manifest: dict[str, Any], stamp: Stamp, layout: Layout) -> bool:
+    """The index holds the store's records as they are now."""
+    return (
+        _of_these_records(manifest, stamp, layout)
         and manifest.get("records_load") == stamp.records_load
         and manifest.get("records_mark") == stamp.records_mark
         and manifest.get("live") == stamp.records
@@ -564,20 +573,19 @@ def refresh(
     folder = index_folder(store_path)
     stamp = store_stamp(con)
     manifest = _read_manifest(folder)
-    if manifest is not None and _in_step(manifest, stamp, layout) and _intact(folder, manifest):
+    intact = manifest is not None and _intact(folder, manifest)
+    if manifest is not None and intact and _in_step(manifest, stamp, layout):
         return RecordIndex(folder, manifest)
     if manifest is None and (create_from is None or stamp.records < create_from):
         return None
     stamp = _store_id(con, stamp)
     appendable = (
         manifest is not None
-        and manifest.get("layout") == layout.digest
-        and manifest.get("store_id") == stamp.store_id
-        and manifest.get("keys_meta") == stamp.keys
+        and intact
+        and _of_these_records(manifest, stamp, layout)
         and int(manifest.get("records_load", -1)) <= stamp.records_load
         # the load it last read is still the store's (not one lost to a restore)
         and _load_mark(con, int(manifest["records_load"])) == manifest.get("records_mark")
-        and _intact(folder, manifest)
     )
     if manifest is not None and appendable:
         segments = [dict(s) for s in manifest["segments"]]

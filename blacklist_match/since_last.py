@@ -251,14 +251,15 @@ each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 _RECORDS: Final = "STORE_DB.main.records"
 
-PROBED_COLUMNS: Final = tuple(
-    dict.fromkeys(
-        "mask_key_hash" if column.lstrip().startswith("SELECT") else column
-        for _, column, _, _ in _PROBES
-    )
+_PROBED: Final = tuple(
+    (probe, "mask_key_hash" if column.lstrip().startswith("SELECT") else column)
+    for probe, column, _, _ in _PROBES
 )
-"""The record key columns the probes look up (the masked tier's by its mask): the key
-columns of the record index (:mod:`blacklist_match.record_index`)."""
+"""Each probe with the record key column it looks up (the masked tier's by its mask)."""
+
+PROBED_COLUMNS: Final = tuple(dict.fromkeys(column for _, column in _PROBED))
+"""The record key columns the probes look up: the key columns of the record index
+(:mod:`blacklist_match.record_index`)."""
 
 
 _MASKED_SEMI_JOIN_RECORDS: Final = "PROBED_RECORDS"
@@ -404,6 +405,13 @@ class ScopeSize:
     """Changed entries with a matched change (when 0, ``changed_keys`` may not exist)."""
 
 
+def _refresh_index(
+    con: duckdb.DuckDBPyConnection, store_path: str, create_from: int | None
+) -> record_index.RecordIndex | None:
+    layout = record_index.records_layout(con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS)
+    return record_index.refresh(con, store_path, layout, create_from=create_from)
+
+
 def current_record_index(
     con: duckdb.DuckDBPyConnection, store_path: str, *, writable: bool = True
 ) -> record_index.RecordIndex | None:
@@ -418,10 +426,7 @@ def current_record_index(
         record_index.drop(store_path)
         return None
     try:
-        layout = record_index.records_layout(
-            con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
-        )
-        return record_index.refresh(con, store_path, layout, create_from=minimum)
+        return _refresh_index(con, store_path, create_from=minimum)
     except Exception as error:  # a cache: the run probes the store instead
         log.warning("record index not usable (%s): probing the store", error)
         record_index.drop(store_path)
@@ -436,8 +441,7 @@ def build_record_index(
     off. Failures are raised."""
     if store_path == MEMORY or record_index.min_records() is None:
         return None
-    layout = record_index.records_layout(con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS)
-    return record_index.refresh(con, store_path, layout, create_from=0)
+    return _refresh_index(con, store_path, create_from=0)
 
 
 def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> None:
@@ -452,10 +456,7 @@ def refresh_record_index(con: duckdb.DuckDBPyConnection, store_path: str) -> Non
         record_index.forget_replaced(con)  # no index to mark them dead in
         return
     try:
-        layout = record_index.records_layout(
-            con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS
-        )
-        record_index.refresh(con, store_path, layout, create_from=None)
+        _refresh_index(con, store_path, create_from=None)
     except Exception as error:  # a cache: the committed load stands
         log.warning("record index not brought up to date (%s): the next run rebuilds it", error)
         record_index.drop(store_path)
@@ -472,10 +473,9 @@ def _read_indexed(con: duckdb.DuckDBPyConnection, index: record_index.RecordInde
         for (probe,), part in keys.partition_by("probe", as_dict=True).items()
     }
     by_column: dict[str, list[np.ndarray]] = {}
-    for probe, column, _, _ in _PROBES:
+    for probe, column in _PROBED:
         if probe in by_probe:
-            probed = "mask_key_hash" if column.lstrip().startswith("SELECT") else column
-            by_column.setdefault(probed, []).append(by_probe[probe])
+            by_column.setdefault(column, []).append(by_probe[probe])
     positions = index.positions({c: np.concatenate(parts) for c, parts in by_column.items()})
     if index.dense(positions):
         log.info(
@@ -545,8 +545,7 @@ def build_scope(
     if indexed and index is not None:
         columns = ", ".join(f'"{name}"' for name in index.column_names)
         con.execute(in_store(_FOUND.replace("COLUMNS", columns), db), probe_parameters)
-        kept = set(index.column_names)
-        unfetched = [*NAME_COLUMNS, *(c for c in SKIPPED_RECORD_COLUMNS if c in kept)]
+        unfetched = [*NAME_COLUMNS, *(c for c in SKIPPED_RECORD_COLUMNS if c in index.column_names)]
         con.execute(_FETCH_FOUND.replace("UNFETCHED", ", ".join(unfetched)))
         con.execute(_FETCH_FOUND_NAMES)
     else:

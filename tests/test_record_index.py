@@ -110,6 +110,16 @@ def _read(
         store.con.unregister("payloads")
 
 
+def _live_rows_and_store(
+    store: Store, index: record_index.RecordIndex, *columns: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``columns`` of every live row the index reads back, and of the store's records, both
+    by ``rid``."""
+    read = _read(store, index, _all_rows(index)).select(columns)
+    held = store.con.sql(f"SELECT {', '.join(columns)} FROM records ORDER BY rid").pl()  # noqa: S608
+    return read, held
+
+
 def test_the_index_reads_back_every_record_exactly_as_the_store_holds_it(tmp_path: Path) -> None:
     store, _ = _store_with_records(tmp_path)
     with store:
@@ -165,13 +175,12 @@ def test_a_records_load_adds_a_segment_and_marks_the_rows_it_replaced_dead(
         assert [s["dead"] for s in manifest["segments"]] == [25, 0]
         index = _index(store)
         assert index.segments == tuple(manifest["segments"])  # in step: not written again
-        read = _read(store, index, _all_rows(index))
-        held = store.con.sql("SELECT rid, record_id, amount FROM records ORDER BY rid").pl()
+        read, held = _live_rows_and_store(store, index, "rid", "record_id", "amount")
         ids = store.con.sql(
             "SELECT id_norm_hash FROM records WHERE amount = 1 AND id_norm_hash IS NOT NULL"
         ).fetchnumpy()["id_norm_hash"]
         found = _read(store, index, index.positions({"id_norm_hash": ids}))
-    assert read.select("rid", "record_id", "amount").equals(held)
+    assert read.equals(held)
     assert read.height == 613
     replaced = found.filter(pl.col("record_id").is_in(changed["record_id"].implode()))
     assert replaced.height >= 20 and (replaced["amount"] == 1).all()  # no replaced row found
@@ -307,9 +316,8 @@ def test_a_restored_store_gets_its_index_rebuilt_not_the_index_of_what_it_lost(
     with Store.open(db) as store:
         store.ingest_records(write_records(tmp_path / "right.csv", right.to_dicts()))
         index = _index(store)
-        read = _read(store, index, _all_rows(index))
-        held = store.con.sql("SELECT rid, record_id, subject_id FROM records ORDER BY rid").pl()
-    assert read.select("rid", "record_id", "subject_id").equals(held)
+        read, held = _live_rows_and_store(store, index, "rid", "record_id", "subject_id")
+    assert read.equals(held)
 
 
 def test_no_index_for_a_read_only_store_and_none_kept_when_switched_off(
@@ -570,9 +578,8 @@ def test_replaced_rows_are_marked_dead_by_the_row_ids_the_load_kept(
         assert lookups[1:] == [lookups[1], None] and lookups[1] is not None
         index = _index(store)
         assert [s["dead"] for s in index.segments] == [19, 0, 0]
-        read = _read(store, index, _all_rows(index))
-        held = store.con.sql("SELECT rid, record_id, amount FROM records ORDER BY rid").pl()
-    assert read.select("rid", "record_id", "amount").equals(held)
+        read, held = _live_rows_and_store(store, index, "rid", "record_id", "amount")
+    assert read.equals(held)
 
 
 def test_the_index_command_builds_it_at_any_size_and_reports_it(

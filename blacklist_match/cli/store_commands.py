@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -123,9 +123,14 @@ def index(db: DbOption = None) -> None:
         raise fail(BlacklistMatchError(f"record index not built: {error}")) from None
     if state is None:
         raise fail(BlacklistMatchError(f"the record index is off ({record_index.SETTING_ENV})"))
-    typer.echo(
-        f"record index {state['folder']}: {state['rows']} rows ({state['dead_rows']} replaced), "
-        f"{state['segments']} segments, {state['megabytes']} MB"
+    typer.echo(f"record index {state['folder']}: {_index_summary(state)}")
+
+
+def _index_summary(state: dict[str, Any]) -> str:
+    """A record index's rows, replaced rows, segments and size (``record_index.describe``)."""
+    return (
+        f"{state['rows']} rows ({state['dead_rows']} replaced), {state['segments']} segments, "
+        f"{state['megabytes']} MB"
     )
 
 
@@ -168,15 +173,8 @@ def status(
                 "records", "quarantined", "loads"):  # fmt: skip
         typer.echo(f"  {key:<15} {state[key]}")
     index = state.get("record_index")
-    typer.echo(
-        f"  {'record index':<15} "
-        + (
-            f"{index['rows']} rows ({index['dead_rows']} replaced), {index['segments']} "
-            f"segments, {index['megabytes']} MB, through load {index['records_load']}"
-            if index
-            else "none"
-        )
-    )
+    summary = f"{_index_summary(index)}, through load {index['records_load']}" if index else "none"
+    typer.echo(f"  {'record index':<15} {summary}")
     for load in state["last_loads"]:
         typer.echo(
             f"  load {load['loaded_at']} {load['kind']:<8} {load['file']}: "
