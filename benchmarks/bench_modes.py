@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
 import numpy as np
 import polars as pl
 
@@ -42,6 +43,7 @@ import scale_data
 
 from blacklist_match import record_index
 from blacklist_match.batch import RunResult, report_and_record, run_batch
+from blacklist_match.db import publish_snapshot
 from blacklist_match.rules import RulePack
 from blacklist_match.screener import Screener
 from blacklist_match.since_last import current_record_index
@@ -245,6 +247,54 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3
     }
 
 
+def command_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3) -> dict[str, Any]:
+    """The ``run`` command end to end, as cron starts it: a new process (its imports), the
+    store opened, screened, the report written, the run recorded and, on close, the store's
+    read-only copy published (:func:`~blacklist_match.db.publish_snapshot`). A full ``run``
+    against ``run --since-last`` after the change, each ``repeats`` times from a fresh copy
+    of the same store (medians); and the publication alone, timed in this process."""
+    entry_point = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+    assert entry_point
+    after = db.with_name("command_after.duckdb")
+    work = db.with_name("command.duckdb")
+    out = db.with_name("command_reports")
+    pack = RulePack.load()
+    times: dict[str, list[float]] = {"full": [], "since_last": [], "publish": []}
+    try:
+        _copy_store(db, after)
+        with Store.open(after) as store:  # the last successful run, and the record index
+            report_and_record(store, run_batch(store, pack), out / "base.parquet", options={})
+            current_record_index(store.con, store.path)
+        with Store.open(after) as store:
+            change = _list_change(db, entries, kind)
+            if kind == "removed":
+                store.ingest_removals(change)
+            else:
+                store.ingest_list(change)
+        for _ in range(repeats):
+            for mode, flags in (("full", []), ("since_last", ["--since-last"])):
+                _copy_store(after, work)
+                started = time.perf_counter()
+                subprocess.run(
+                    [entry_point, "run", *flags, "--out", str(out / mode), "--db", str(work)],
+                    capture_output=True,
+                    check=True,
+                )
+                times[mode].append(time.perf_counter() - started)
+            with duckdb.connect(str(work)) as con:
+                started = time.perf_counter()
+                publish_snapshot(con, work)
+                times["publish"].append(time.perf_counter() - started)
+    finally:
+        for path in (after, work):
+            path.unlink(missing_ok=True)
+            Path(f"{path}.readonly").unlink(missing_ok=True)
+            record_index.drop(path)
+        shutil.rmtree(out, ignore_errors=True)
+    medians = {mode: statistics.median(values) for mode, values in times.items()}
+    return {**medians, "ratio": medians["full"] / medians["since_last"]}
+
+
 def index_upkeep(db: Path, records: int) -> dict[str, float]:
     """What the record index adds to a records load: a 1% load of new records, then a 1%
     load replacing records (new content under known ids), each timed into a store with
@@ -319,6 +369,19 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed runs of each mode (medians compared)"
     )
+    parser.add_argument(
+        "--changes",
+        nargs="*",
+        choices=CHANGES,
+        default=list(CHANGES),
+        help="the 1%% list changes to time since-last after (default: all)",
+    )
+    parser.add_argument(
+        "--commands",
+        action="store_true",
+        help="also time the run command end to end (a new process, the store's read-only "
+        "copy published on close), after 1%% new cases",
+    )
     args = parser.parse_args()
     db, ids, names = build_store(args.entries, args.records, args.officers)
     if not args.since_last_only:
@@ -336,7 +399,7 @@ def main() -> None:
         f"of 1% replaced records {upkeep['replaced_plain']:.2f} s, "
         f"{upkeep['replaced_index']:.2f} s (medians of 3)"
     )
-    for kind in CHANGES:
+    for kind in args.changes:
         ratio = since_last_ratio(db, args.entries, kind, args.repeats)
         print(
             f"full run {ratio['full_s']:.2f} s ({_spread(ratio['full_range'], 2)}; "
@@ -347,6 +410,15 @@ def main() -> None:
             f"(screening alone, without the report and the bookkeeping: "
             f"{ratio['screen_ratio']:.1f}x); record index built in {ratio['index_s']:.1f} s, "
             f"{ratio['index_mb']:,.0f} MB"
+        )
+
+    if args.commands:
+        command = command_ratio(db, args.entries, "new", args.repeats)
+        print(
+            f"the run command end to end, after 1% new cases (medians of {args.repeats}): "
+            f"full {command['full']:.2f} s, since-last {command['since_last']:.2f} s, ratio "
+            f"{command['ratio']:.1f}x; of each, the read-only copy published on close: "
+            f"{command['publish']:.2f} s"
         )
 
 

@@ -27,6 +27,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from blacklist_match.db import RUN_TABLES
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS
 from blacklist_match.match.identity import find_candidates, matching_fingerprint
 from blacklist_match.report import ReportFiles, record_run, write_report
@@ -379,8 +380,7 @@ def record_batch_run(store: Store, result: RunResult, report: Path) -> None:
     """Mark ``result`` as the last successful run (after its report is written), with one
     review event per flag it reported and its candidates kept, in one transaction (joined
     to the caller's, as :func:`report_and_record` opens one)."""
-    with store.transaction():
-        store.mark_committed()
+    with store.transaction(writes=RUN_TABLES):
         record_flag_events(store.con, result.flags, result.run_id)
         if result.candidates is None:
             forget_candidates(store.con)
@@ -423,7 +423,7 @@ def report_and_record(
         options=options,
         run_id=result.run_id,
     )
-    with store.transaction():
+    with store.transaction(writes=RUN_TABLES):
         record_run(store.con, written.manifest)
         record_batch_run(store, result, written.flags)
     return written

@@ -130,6 +130,146 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     os.replace(partial, target)
 
 
+RUN_TABLES: Final = (
+    "batch_runs", "runs", "flag_events", "flag_states", "match_candidates",
+    "meta", "replaced_records",
+)  # fmt: skip
+"""The tables a ``run`` writes: its report's row, its flags' review events and states, the
+candidates it keeps, its bookkeeping in ``meta``, and the record index's (``meta``,
+``replaced_records``). A session that wrote only these refreshes the read-only copy
+(:func:`refresh_snapshot`) instead of publishing it anew."""
+
+_APPENDED: Final = {"flag_events": "event_id"}
+"""Tables only ever appended to, by an increasing key: a refresh copies their new rows (a
+review history grows every night; copying it whole would grow with it)."""
+
+_REFRESHED: Final = "refreshed_copy"
+
+
+def copy_in_step(path: str | Path) -> bool:
+    """Whether the read-only copy of the store at ``path`` holds the store's committed state:
+    published after the store's last change, and no write-ahead log waiting in the store."""
+    if str(path) == MEMORY:
+        return False
+    try:
+        published = snapshot_path(path).stat().st_mtime_ns
+        changed = Path(path).stat().st_mtime_ns
+    except OSError:
+        return False
+    return published >= changed and not Path(f"{path}.wal").exists()
+
+
+def refresh_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path, tables: set[str]) -> bool:
+    """Make the store's next read-only copy from its last one, after a session that wrote
+    only ``tables`` (:data:`RUN_TABLES`) to a store whose copy was in step when it opened
+    (:func:`copy_in_step`): those tables are brought over (an appended table's new rows),
+    the sequences advanced, and the key table and indexes built on the list stand: a run
+    no longer pays their build, which grows with the list (1.2 s at 1M entries).
+
+    False, and the copy left as it was, where another table's row count differs from the
+    store's (the caller then publishes in full)."""
+    con.execute("CHECKPOINT")
+    target = snapshot_path(path)
+    partial = target.with_name(f".{target.name}.part")
+    Path(f"{partial}.wal").unlink(missing_ok=True)
+    shutil.copyfile(target, partial)
+    store_name = str(con.execute("SELECT current_database()").fetchall()[0][0])
+    store = _quoted_name(store_name)
+    location = str(partial).replace("'", "''")
+    con.execute(f"ATTACH '{location}' AS {_REFRESHED}")
+    refreshed = False
+    try:
+        if _other_tables_differ(con, store_name, tables):
+            return False
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in sorted(tables):
+                _bring_over(con, store, table)
+            _advance_sequences(con, store_name)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute(f"CHECKPOINT {_REFRESHED}")
+        refreshed = True
+    finally:
+        con.execute(f"DETACH {_REFRESHED}")
+        if not refreshed:
+            partial.unlink(missing_ok=True)
+    os.replace(partial, target)
+    return True
+
+
+def _quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _other_tables_differ(con: duckdb.DuckDBPyConnection, store_name: str, tables: set[str]) -> bool:
+    """Whether a table outside ``tables`` differs in row count between the store (catalog
+    ``store_name``) and the copy, or is missing from the copy: a write the session did not
+    declare."""
+    store = _quoted_name(store_name)
+    names = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main' ORDER BY table_name",
+            [store_name],
+        ).fetchall()
+        if row[0] not in tables
+    ]
+    copied = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main'",
+            [_REFRESHED],
+        ).fetchall()
+    }
+    if not set(names) <= copied:
+        return True
+    counts = " UNION ALL ".join(
+        f"SELECT (SELECT count(*) FROM {store}.main.{_quoted_name(name)}) "  # noqa: S608
+        f"<> (SELECT count(*) FROM {_REFRESHED}.main.{_quoted_name(name)})"
+        for name in names
+    )
+    return bool(names) and any(row[0] for row in con.execute(counts).fetchall())
+
+
+def _bring_over(con: duckdb.DuckDBPyConnection, store: str, table: str) -> None:
+    """The copy's ``table`` made the store's: its new rows where it is only appended to,
+    else all of its rows."""
+    source = f"{store}.main.{_quoted_name(table)}"
+    copied = f"{_REFRESHED}.main.{_quoted_name(table)}"
+    key = _APPENDED.get(table)
+    if key is not None:
+        con.execute(
+            f"INSERT INTO {copied} BY NAME SELECT * FROM {source} "  # noqa: S608
+            f"WHERE {key} > (SELECT coalesce(max({key}), -1) FROM {copied})"
+        )
+        return
+    con.execute(f"DELETE FROM {copied}")  # noqa: S608
+    con.execute(f"INSERT INTO {copied} BY NAME SELECT * FROM {source}")  # noqa: S608
+
+
+def _advance_sequences(con: duckdb.DuckDBPyConnection, store_name: str) -> None:
+    """Each of the copy's sequences brought to the store's last value (a copy opened for
+    writing must not hand out an id the store has used)."""
+    behind = con.execute(
+        "SELECT s.sequence_name, s.last_value - coalesce(c.last_value, c.start_value - 1) "
+        "FROM duckdb_sequences() s JOIN duckdb_sequences() c USING (sequence_name) "
+        "WHERE s.database_name = ? AND c.database_name = ? AND s.schema_name = 'main' "
+        "AND c.schema_name = 'main' AND s.last_value IS NOT NULL",
+        [store_name, _REFRESHED],
+    ).fetchall()
+    for name, steps in behind:
+        if steps > 0:
+            con.execute(
+                f"SELECT max(nextval('{_REFRESHED}.main.{name}')) FROM range(?)",  # noqa: S608
+                [steps],
+            )
+
+
 def connect_for_reading(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     """Open the store read-only: its indexed read-only copy when that is current (written
     after the store's last change), else the store; while a writer holds the store, the

@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,10 +30,13 @@ from blacklist_match import schema as S
 from blacklist_match.db import (
     LOOKUP_KEYS,
     MEMORY,
+    RUN_TABLES,
     connect,
     connect_for_reading,
+    copy_in_step,
     default_db_path,
     publish_snapshot,
+    refresh_snapshot,
 )
 from blacklist_match.errors import StoreError
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
@@ -160,6 +163,12 @@ class Store:
         self._in_transaction = False
         self._committed = False
         self._records_written = False
+        self._copy_in_step = not read_only and copy_in_step(self.path)
+        self._written: set[str] | None = set()
+        """The tables this session's commits wrote, as their transactions declared them
+        (None: some commit did not declare them)."""
+        self._writes: set[str] | None = set()
+        """What the open transaction declared it writes (None: anything)."""
         self.con = (
             connect_for_reading(self.path) if read_only else connect(self.path, read_only=False)
         )
@@ -175,6 +184,7 @@ class Store:
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_KEYS]
             ).fetchall()[0][0]:  # a read-only copy opened for writing: that table would go stale
                 self.con.execute(f"DROP TABLE {LOOKUP_KEYS}")
+                self._written = None
             # an upgraded store gets a new read-only copy on close, as after any commit
             written_version = self._written_schema_version()
             self._committed = upgrade_key_hashes(self.con)
@@ -185,7 +195,10 @@ class Store:
                 self.con,
                 {"list_entries": _row_hash(ENTRY_COLUMNS), "records": _row_hash(RECORD_COLUMNS)},
             )
+            if self._committed:
+                self._written = None
             if written_version != SCHEMA_VERSION:  # written only when it changes
+                self._written = None
                 if written_version is not None:
                     # an older build opened the store for writing (it sets its own version)
                     # and may have changed entries without keeping match_load_id
@@ -274,6 +287,7 @@ class Store:
     def mark_committed(self) -> None:
         """Note a write made outside :meth:`transaction` (so close publishes the copy)."""
         self._committed = True
+        self._written = None
 
     @classmethod
     def open(
@@ -298,12 +312,27 @@ class Store:
 
     def close(self) -> None:
         """Close the store; a writer that committed anything first publishes the read-only
-        copy that readers use while another write is under way."""
+        copy that readers use while another write is under way (after a run alone, it
+        refreshes the last copy: :meth:`_refreshed_copy`)."""
         try:
-            if self._committed and not self.read_only:
+            if self._committed and not self.read_only and not self._refreshed_copy():
                 publish_snapshot(self.con, self.path)
         finally:
             self.con.close()
+
+    def _refreshed_copy(self) -> bool:
+        """After a session that wrote only what a run writes (:data:`RUN_TABLES`, as its
+        transactions declared) to a store whose read-only copy was in step when it opened:
+        the copy refreshed from the last one (:func:`~blacklist_match.db.refresh_snapshot`),
+        its key table and indexes kept. False where it cannot be (the caller publishes)."""
+        written = self._written
+        if not (self._copy_in_step and written is not None and written <= set(RUN_TABLES)):
+            return False
+        try:
+            return refresh_snapshot(self.con, self.path, written)
+        except (duckdb.Error, OSError) as error:
+            log.warning("read-only copy not refreshed (%s): publishing it anew", error)
+            return False
 
     def __enter__(self) -> Store:
         return self
@@ -312,13 +341,24 @@ class Store:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(
+        self, *, writes: Iterable[str] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """Run a block in one transaction: all of it commits, or none of it.
 
         Nested use joins the outer transaction, so several loads can commit together. After a
         commit that wrote records, the store's record index (if it has one) is brought in
         step with them (:func:`~blacklist_match.since_last.refresh_record_index`).
+        ``writes``: the only tables the block writes, where it knows them (a session whose
+        every commit wrote only a run's tables refreshes the read-only copy on close instead
+        of publishing it anew: :meth:`close`); None, any table.
         """
+        if writes is None:
+            self._writes = None
+        elif not self._in_transaction:
+            self._writes = set(writes)
+        elif self._writes is not None:  # joined: the outer block's, and these
+            self._writes |= set(writes)
         if self._in_transaction:
             yield self.con
             return
@@ -332,6 +372,10 @@ class Store:
         else:
             self.con.execute("COMMIT")
             self._committed = True
+            self._written = (
+                None if self._written is None or self._writes is None
+                else self._written | self._writes
+            )  # fmt: skip
             if self._records_written:  # the record index follows the committed records
                 refresh_record_index(self.con, self.path)
         finally:
