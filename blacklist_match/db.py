@@ -10,6 +10,7 @@ check, which only runs ``execute`` and ``fetchall``, never uses. Every other pat
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -115,12 +116,14 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     if str(path) == MEMORY:
         return
     con.execute("CHECKPOINT")
+    stamp = store_stamp(con)
     target = snapshot_path(path)
     partial = target.with_name(f".{target.name}.part")
     # a publish killed half-way leaves its copy and that copy's WAL: neither may be replayed
     Path(f"{partial}.wal").unlink(missing_ok=True)
     shutil.copyfile(path, partial)
     with duckdb.connect(str(partial)) as copy:
+        _write_stamp(copy, str(copy.execute("SELECT current_database()").fetchall()[0][0]), stamp)
         copy.execute(_lookup_keys_sql())
         for table, column in LOOKUP_INDEXES:
             copy.execute(
@@ -128,6 +131,67 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
             )
         copy.execute("CHECKPOINT")
     os.replace(partial, target)
+
+
+COPY_STAMP: Final = "copy_stamp"
+"""A table on the read-only copy only: one row, the :func:`store_stamp` of the store state
+the copy holds. A refresh (:func:`refresh_snapshot`) trusts the last copy only when it
+holds the state the session opened."""
+
+
+def store_stamp(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> str:
+    """A digest of what every commit to the store changes: each table's row count, each
+    sequence's last value and the ``meta`` rows (a load adds a ``loads`` row, a run a
+    ``batch_runs`` row, a decision a ``decisions`` row; key upgrades rewrite ``meta``), of
+    the catalog ``catalog`` (default: the connection's own)."""
+    name = catalog or str(con.execute("SELECT current_database()").fetchall()[0][0])
+    tables = [
+        str(row[0])
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main' AND table_name NOT IN (?, ?) ORDER BY table_name",
+            [name, LOOKUP_KEYS, COPY_STAMP],
+        ).fetchall()
+    ]
+    catalog_sql = _quoted_name(name)
+    union = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM {catalog_sql}.main.{_quoted_name(t)}"  # noqa: S608
+        for i, t in enumerate(tables)
+    )
+    counts = con.execute(f"{union} ORDER BY 1").fetchall() if tables else []
+    sequences = con.execute(
+        "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE database_name = ? "
+        "AND schema_name = 'main' ORDER BY sequence_name",
+        [name],
+    ).fetchall()
+    meta = (
+        con.execute(f"SELECT key, value FROM {catalog_sql}.main.meta ORDER BY key").fetchall()  # noqa: S608
+        if "meta" in tables
+        else []
+    )
+    state = repr((tables, [c for _, c in counts], sequences, meta))
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _write_stamp(con: duckdb.DuckDBPyConnection, copy_catalog: str, stamp: str) -> None:
+    con.execute(
+        f"CREATE OR REPLACE TABLE {_quoted_name(copy_catalog)}.main.{COPY_STAMP} AS "
+        "SELECT CAST(? AS VARCHAR) AS stamp",
+        [stamp],
+    )
+
+
+def _stamp_of_copy(con: duckdb.DuckDBPyConnection, copy_catalog: str) -> str | None:
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+        [copy_catalog, COPY_STAMP],
+    ).fetchall()[0][0]
+    if not present:
+        return None
+    rows = con.execute(
+        f"SELECT stamp FROM {_quoted_name(copy_catalog)}.main.{COPY_STAMP}"  # noqa: S608
+    ).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 RUN_TABLES: Final = (
@@ -159,15 +223,19 @@ def copy_in_step(path: str | Path) -> bool:
     return published >= changed and not Path(f"{path}.wal").exists()
 
 
-def refresh_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path, tables: set[str]) -> bool:
+def refresh_snapshot(
+    con: duckdb.DuckDBPyConnection, path: str | Path, tables: set[str], *, opened: str
+) -> bool:
     """Make the store's next read-only copy from its last one, after a session that wrote
     only ``tables`` (:data:`RUN_TABLES`) to a store whose copy was in step when it opened
     (:func:`copy_in_step`): those tables are brought over (an appended table's new rows),
     the sequences advanced, and the key table and indexes built on the list stand: a run
     no longer pays their build, which grows with the list (1.2 s at 1M entries).
 
-    False, and the copy left as it was, where another table's row count differs from the
-    store's (the caller then publishes in full)."""
+    ``opened``: the :func:`store_stamp` of the store when the session opened; the last copy
+    is used only if it holds that state (its :data:`COPY_STAMP`), whatever the files'
+    times say. False, and the copy left as it was, where it does not, or where another
+    table's row count differs from the store's (the caller then publishes in full)."""
     con.execute("CHECKPOINT")
     target = snapshot_path(path)
     partial = target.with_name(f".{target.name}.part")
@@ -179,13 +247,16 @@ def refresh_snapshot(con: duckdb.DuckDBPyConnection, path: str | Path, tables: s
     con.execute(f"ATTACH '{location}' AS {_REFRESHED}")
     refreshed = False
     try:
-        if _other_tables_differ(con, store_name, tables):
+        if _stamp_of_copy(con, _REFRESHED) != opened or _other_tables_differ(
+            con, store_name, tables
+        ):
             return False
         con.execute("BEGIN TRANSACTION")
         try:
             for table in sorted(tables):
                 _bring_over(con, store, table)
             _advance_sequences(con, store_name)
+            _write_stamp(con, _REFRESHED, store_stamp(con, store_name))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -28,6 +28,7 @@ import polars as pl
 from blacklist_match import record_index
 from blacklist_match import schema as S
 from blacklist_match.db import (
+    COPY_STAMP,
     LOOKUP_KEYS,
     MEMORY,
     RUN_TABLES,
@@ -37,6 +38,7 @@ from blacklist_match.db import (
     default_db_path,
     publish_snapshot,
     refresh_snapshot,
+    store_stamp,
 )
 from blacklist_match.errors import StoreError
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
@@ -184,6 +186,7 @@ class Store:
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_KEYS]
             ).fetchall()[0][0]:  # a read-only copy opened for writing: that table would go stale
                 self.con.execute(f"DROP TABLE {LOOKUP_KEYS}")
+                self.con.execute(f"DROP TABLE IF EXISTS {COPY_STAMP}")
                 self._written = None
             # an upgraded store gets a new read-only copy on close, as after any commit
             written_version = self._written_schema_version()
@@ -206,6 +209,9 @@ class Store:
                 # and may have recorded flag events without keeping their states
                 rebuild_flag_states(self.con)
                 put_meta(self.con, "schema_version", str(SCHEMA_VERSION))
+        self._opened = store_stamp(self.con) if self._copy_in_step else None
+        """The store's state when this session opened (:func:`~blacklist_match.db.store_stamp`),
+        where its read-only copy looked in step: what a refresh of the copy checks it holds."""
 
     def _written_schema_version(self) -> int | None:
         """The schema version the store's last writer kept (None: a new store); a store
@@ -325,11 +331,11 @@ class Store:
         transactions declared) to a store whose read-only copy was in step when it opened:
         the copy refreshed from the last one (:func:`~blacklist_match.db.refresh_snapshot`),
         its key table and indexes kept. False where it cannot be (the caller publishes)."""
-        written = self._written
-        if not (self._copy_in_step and written is not None and written <= set(RUN_TABLES)):
+        written, opened = self._written, self._opened
+        if opened is None or written is None or not written <= set(RUN_TABLES):
             return False
         try:
-            return refresh_snapshot(self.con, self.path, written)
+            return refresh_snapshot(self.con, self.path, written, opened=opened)
         except (duckdb.Error, OSError) as error:
             log.warning("read-only copy not refreshed (%s): publishing it anew", error)
             return False

@@ -126,6 +126,23 @@ def test_a_copy_older_than_the_store_is_published_anew(
     _assert_copy_as_published_anew(db, tmp_path)
 
 
+def test_a_change_the_copy_misses_is_caught_whatever_the_file_times(
+    db: Path, tmp_path: Path, publications: list[str]
+) -> None:
+    with duckdb.connect(str(db)) as con:  # rewritten in place, as a key upgrade does, and
+        con.execute(  # the copy never published: no table's row count changes
+            "UPDATE list_entries SET court = 'corrected' "
+            "WHERE rid = (SELECT min(rid) FROM list_entries)"
+        )
+        con.execute("INSERT INTO meta VALUES ('rewritten_by', 'an upgrade')")
+    earlier = snapshot_path(db).stat().st_mtime_ns - 1_000_000_000
+    os.utime(db, ns=(earlier, earlier))  # a clock or a restore puts the store before its copy
+    assert copy_in_step(db)
+    _run(db, tmp_path / "full")
+    assert publications == [str(db)]
+    _assert_copy_as_published_anew(db, tmp_path)
+
+
 def test_a_session_that_also_loads_publishes_anew(
     db: Path, tmp_path: Path, publications: list[str], list_csv: Path
 ) -> None:
