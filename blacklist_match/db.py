@@ -264,11 +264,20 @@ def refresh_snapshot(
         con.execute(f"CHECKPOINT {_REFRESHED}")
         refreshed = True
     finally:
-        con.execute(f"DETACH {_REFRESHED}")
+        detach_refreshed_copy(con)
         if not refreshed:
             partial.unlink(missing_ok=True)
     os.replace(partial, target)
     return True
+
+
+def detach_refreshed_copy(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the copy a refresh attached, if it is still attached (a full publication
+    cannot copy a file attached under another name)."""
+    try:
+        con.execute(f"DETACH DATABASE IF EXISTS {_REFRESHED}")
+    except duckdb.Error as error:  # the caller publishes anew; that copy is removed
+        log.warning("could not detach the refreshed copy: %s", error)
 
 
 def _quoted_name(name: str) -> str:
@@ -276,29 +285,23 @@ def _quoted_name(name: str) -> str:
 
 
 def _other_tables_differ(con: duckdb.DuckDBPyConnection, store_name: str, tables: set[str]) -> bool:
-    """Whether a table outside ``tables`` differs in row count between the store (catalog
-    ``store_name``) and the copy, or is missing from the copy: a write the session did not
-    declare."""
+    """Whether the store (catalog ``store_name``) and the copy differ in their tables or
+    columns, or a table outside ``tables`` in its row count: a write the session did not
+    declare (a change in place that keeps every count is not seen: ``Store.transaction``)."""
     store = _quoted_name(store_name)
-    names = [
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-            "AND schema_name = 'main' ORDER BY table_name",
-            [store_name],
-        ).fetchall()
-        if row[0] not in tables
-    ]
-    copied = {
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-            "AND schema_name = 'main'",
-            [_REFRESHED],
-        ).fetchall()
-    }
-    if not set(names) <= copied:
+    columns = (
+        "SELECT database_name = ? AS in_store, table_name, column_name, data_type "
+        "FROM duckdb_columns() WHERE database_name IN (?, ?) AND schema_name = 'main' "
+        "AND table_name NOT IN (?, ?) ORDER BY column_index"
+    )
+    shapes: dict[bool, dict[str, list[tuple[str, str]]]] = {True: {}, False: {}}
+    for in_store, table, column, kind in con.execute(
+        columns, [store_name, store_name, _REFRESHED, LOOKUP_KEYS, COPY_STAMP]
+    ).fetchall():
+        shapes[bool(in_store)].setdefault(str(table), []).append((str(column), str(kind)))
+    if shapes[True] != shapes[False]:
         return True
+    names = sorted(name for name in shapes[True] if name not in tables)
     counts = " UNION ALL ".join(
         f"SELECT (SELECT count(*) FROM {store}.main.{_quoted_name(name)}) "  # noqa: S608
         f"<> (SELECT count(*) FROM {_REFRESHED}.main.{_quoted_name(name)})"

@@ -36,6 +36,7 @@ from blacklist_match.db import (
     connect_for_reading,
     copy_in_step,
     default_db_path,
+    detach_refreshed_copy,
     publish_snapshot,
     refresh_snapshot,
     store_stamp,
@@ -338,6 +339,7 @@ class Store:
             return refresh_snapshot(self.con, self.path, written, opened=opened)
         except (duckdb.Error, OSError) as error:
             log.warning("read-only copy not refreshed (%s): publishing it anew", error)
+            detach_refreshed_copy(self.con)
             return False
 
     def __enter__(self) -> Store:
@@ -357,7 +359,10 @@ class Store:
         step with them (:func:`~blacklist_match.since_last.refresh_record_index`).
         ``writes``: the only tables the block writes, where it knows them (a session whose
         every commit wrote only a run's tables refreshes the read-only copy on close instead
-        of publishing it anew: :meth:`close`); None, any table.
+        of publishing it anew: :meth:`close`); None, any table. A promise: a block that
+        declares a run's tables and changes another in place through ``con`` leaves that
+        change out of the copy (new or deleted rows, and new or dropped tables and columns,
+        are caught: the copy is then published anew).
         """
         if writes is None:
             self._writes = None

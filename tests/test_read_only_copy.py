@@ -165,6 +165,31 @@ def test_a_write_the_session_did_not_declare_is_caught(
     _assert_copy_as_published_anew(db, tmp_path)
 
 
+def test_a_table_changed_in_shape_by_the_session_is_caught(
+    db: Path, tmp_path: Path, publications: list[str]
+) -> None:
+    with Store.open(db) as store:
+        store.con.execute("ALTER TABLE removals ADD COLUMN note VARCHAR")
+        store.con.execute("DROP TABLE quarantine")
+        result = run_batch(store, RulePack.load())
+        report_and_record(store, result, tmp_path / "flags.parquet", options={})
+    assert publications == [str(db)]
+    _assert_copy_as_published_anew(db, tmp_path)
+
+
+def test_a_run_after_the_store_is_restored_from_a_backup_is_published_anew(
+    db: Path, tmp_path: Path, publications: list[str]
+) -> None:
+    backup = tmp_path / "backup.duckdb"
+    shutil.copy2(db, backup)  # as cp -p, rsync -a or tar keep it: with its time
+    _run(db, tmp_path / "undone")
+    shutil.copy2(backup, db)  # the run undone; its copy, written later, looks in step
+    assert copy_in_step(db)
+    _run(db, tmp_path / "again")
+    assert publications == [str(db)]
+    _assert_copy_as_published_anew(db, tmp_path)
+
+
 def test_a_refresh_cut_short_leaves_no_part_and_publishes_anew(
     db: Path, tmp_path: Path, publications: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
