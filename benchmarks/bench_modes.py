@@ -219,17 +219,10 @@ def since_last_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3
             index = current_record_index(store.con, store.path)
             index_s = time.perf_counter() - started
             index_mb = _folder_mb(index.folder) if index is not None else 0.0
-        with Store.open(before) as store:
-            if kind == "removed":
-                store.ingest_removals(change_file)
-            else:
-                store.ingest_list(change_file)
+        _ingest_change(before, kind, change_file)
         since, since_s, since_screen_s = timed(since_last=True)
     finally:
-        for path in (work, before):
-            path.unlink(missing_ok=True)
-            Path(f"{path}.readonly").unlink(missing_ok=True)
-            record_index.drop(path)
+        _remove_stores(work, before)
         shutil.rmtree(reports, ignore_errors=True)
     full_median, since_median = statistics.median(full_s), statistics.median(since_s)
     return {
@@ -265,12 +258,7 @@ def command_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3) -
         with Store.open(after) as store:  # the last successful run, and the record index
             report_and_record(store, run_batch(store, pack), out / "base.parquet", options={})
             current_record_index(store.con, store.path)
-        with Store.open(after) as store:
-            change = _list_change(db, entries, kind)
-            if kind == "removed":
-                store.ingest_removals(change)
-            else:
-                store.ingest_list(change)
+        _ingest_change(after, kind, _list_change(db, entries, kind))
         for _ in range(repeats):
             for mode, flags in (("full", []), ("since_last", ["--since-last"])):
                 _copy_store(after, work)  # with its read-only copy, written after it
@@ -287,10 +275,7 @@ def command_ratio(db: Path, entries: int, kind: str = "new", repeats: int = 3) -
                 publish_snapshot(con, work)
                 times["publish"].append(time.perf_counter() - started)
     finally:
-        for path in (after, work):
-            path.unlink(missing_ok=True)
-            Path(f"{path}.readonly").unlink(missing_ok=True)
-            record_index.drop(path)
+        _remove_stores(after, work)
         shutil.rmtree(out, ignore_errors=True)
     medians = {mode: statistics.median(values) for mode, values in times.items()}
     return {**medians, "ratio": medians["full"] / medians["since_last"]}
@@ -330,9 +315,7 @@ def index_upkeep(db: Path, records: int) -> dict[str, float]:
                         label = f"{kind}_{'index' if indexed else 'plain'}"
                         times.setdefault(label, []).append(time.perf_counter() - started)
     finally:
-        work.unlink(missing_ok=True)
-        Path(f"{work}.readonly").unlink(missing_ok=True)
-        record_index.drop(work)
+        _remove_stores(work)
         for path in paths.values():
             path.unlink(missing_ok=True)
     return {label: statistics.median(values) for label, values in times.items()}
@@ -350,6 +333,23 @@ def _copy_store(source: Path, target: Path) -> None:
             record_index.index_folder(target),
             copy_function=os.link,
         )
+
+
+def _ingest_change(db: Path, kind: str, change: Path) -> None:
+    """Load a list change (:func:`_list_change`) into the store at ``db``."""
+    with Store.open(db) as store:
+        if kind == "removed":
+            store.ingest_removals(change)
+        else:
+            store.ingest_list(change)
+
+
+def _remove_stores(*stores: Path) -> None:
+    """Remove work stores with their read-only copies and record indexes."""
+    for path in stores:
+        path.unlink(missing_ok=True)
+        Path(f"{path}.readonly").unlink(missing_ok=True)
+        record_index.drop(path)
 
 
 def _folder_mb(folder: Path) -> float:

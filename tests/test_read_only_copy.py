@@ -56,6 +56,15 @@ def _run(db: Path, out: Path, *, since_last: bool = False) -> None:
         report_and_record(store, result, out / "flags.parquet", options={})
 
 
+def _run_after(db: Path, out: Path, *writes: Callable[[Store], object]) -> None:
+    """A full run and its record, in one session that first makes ``writes``."""
+    with Store.open(db) as store:
+        for write in writes:
+            write(store)
+        result = run_batch(store, RulePack.load())
+        report_and_record(store, result, out / "flags.parquet", options={})
+
+
 def _published_anew(db: Path, tmp_path: Path) -> Path:
     """A copy of the store at ``db`` published from scratch, to compare with."""
     reference = tmp_path / "reference" / "store.duckdb"
@@ -146,10 +155,7 @@ def test_a_change_the_copy_misses_is_caught_whatever_the_file_times(
 def test_a_session_that_also_loads_publishes_anew(
     db: Path, tmp_path: Path, publications: list[str], list_csv: Path
 ) -> None:
-    with Store.open(db) as store:
-        store.ingest_list(list_csv)
-        result = run_batch(store, RulePack.load())
-        report_and_record(store, result, tmp_path / "flags.parquet", options={})
+    _run_after(db, tmp_path, lambda store: store.ingest_list(list_csv))
     assert publications == [str(db)]
     _assert_copy_as_published_anew(db, tmp_path)
 
@@ -157,10 +163,9 @@ def test_a_session_that_also_loads_publishes_anew(
 def test_a_write_the_session_did_not_declare_is_caught(
     db: Path, tmp_path: Path, publications: list[str]
 ) -> None:
-    with Store.open(db) as store:
-        store.con.execute("INSERT INTO removals SELECT * FROM removals LIMIT 1")
-        result = run_batch(store, RulePack.load())
-        report_and_record(store, result, tmp_path / "flags.parquet", options={})
+    _run_after(
+        db, tmp_path, lambda store: store.con.execute("INSERT INTO removals FROM removals LIMIT 1")
+    )
     assert publications == [str(db)]
     _assert_copy_as_published_anew(db, tmp_path)
 
@@ -168,11 +173,12 @@ def test_a_write_the_session_did_not_declare_is_caught(
 def test_a_table_changed_in_shape_by_the_session_is_caught(
     db: Path, tmp_path: Path, publications: list[str]
 ) -> None:
-    with Store.open(db) as store:
-        store.con.execute("ALTER TABLE removals ADD COLUMN note VARCHAR")
-        store.con.execute("DROP TABLE quarantine")
-        result = run_batch(store, RulePack.load())
-        report_and_record(store, result, tmp_path / "flags.parquet", options={})
+    _run_after(
+        db,
+        tmp_path,
+        lambda store: store.con.execute("ALTER TABLE removals ADD COLUMN note VARCHAR"),
+        lambda store: store.con.execute("DROP TABLE quarantine"),
+    )
     assert publications == [str(db)]
     _assert_copy_as_published_anew(db, tmp_path)
 
