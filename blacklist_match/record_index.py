@@ -257,25 +257,27 @@ class RecordIndex:
     def payloads(self, positions: Sequence[np.ndarray]) -> pa.Array:
         """The rows at ``positions`` (one array per segment), as JSON text.
 
-        One ``pread`` per row, the row's bytes side by side: columns on a memory map cost
-        a page fault per row and column, 0.21 s for 3,259 rows of 5M against 11-33 ms so."""
+        Their offsets taken at once from the offsets file's memory map, then one ``pread``
+        per row, the row's bytes side by side: columns on a memory map cost a page fault per
+        row and column, 0.21 s for 3,259 rows of 5M against 11-33 ms so (and reading each
+        row's offsets with a ``pread`` of their own, 108 ms for 35,000 rows of 10M against
+        45 ms)."""
         rows: list[bytes] = []
         for segment, wanted in zip(self.segments, positions, strict=True):
             if not len(wanted):
                 continue
             folder = self.folder / segment["name"]
-            offsets_fd = os.open(folder / "offsets.npy", os.O_RDONLY | _BINARY)
+            offsets = np.load(folder / "offsets.npy", mmap_mode="r")
+            starts = np.asarray(offsets[wanted], dtype=np.int64).tolist()
+            ends = np.asarray(offsets[wanted + 1], dtype=np.int64).tolist()
             rows_fd = os.open(folder / "rows.bin", os.O_RDONLY | _BINARY)
             try:
-                header = _npy_header_size(offsets_fd)
                 pread = _pread
-                for position in wanted.tolist():
-                    start, end = np.frombuffer(
-                        pread(offsets_fd, 16, header + 8 * position), dtype="<i8"
-                    )
-                    rows.append(pread(rows_fd, int(end - start), int(start)))
+                rows.extend(
+                    pread(rows_fd, end - start, start)
+                    for start, end in zip(starts, ends, strict=True)
+                )
             finally:
-                os.close(offsets_fd)
                 os.close(rows_fd)
         return pa.array(rows, type=pa.binary()).cast(pa.string())
 
@@ -322,15 +324,6 @@ def _seek_and_read(fd: int, length: int, offset: int) -> bytes:
 
 
 _pread = getattr(os, "pread", _seek_and_read)
-
-
-def _npy_header_size(fd: int) -> int:
-    """Bytes before the data of an ``.npy`` file (version 1: 10 plus the header length;
-    later versions: 12 plus a 4-byte length)."""
-    magic = _pread(fd, 10, 0)
-    if magic[6] == 1:
-        return 10 + int.from_bytes(magic[8:10], "little")
-    return 12 + int.from_bytes(_pread(fd, 4, 8), "little")
 
 
 # --- writing -----------------------------------------------------------------------------
