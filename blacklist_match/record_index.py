@@ -25,7 +25,8 @@ Layout, in ``<store>.records-index/``::
                                    key hashes left out: recomputed from their text on read)
     seg-<id>/offsets.npy           int64 byte offsets of the rows (one more than rows)
     seg-<id>/rid.keys.npy          the rows' ``rid`` sorted (``rid.pos.npy``: positions)
-    seg-<id>/<key>.keys.npy        a key column's non-NULL hashes, sorted
+    seg-<id>/<key>.keys.npy        a key's non-NULL hashes, sorted (a key: a key column, or
+                                   a key column where a condition holds, NULL elsewhere)
     seg-<id>/<key>.pos.npy         their row positions
     seg-<id>/dead-<id>.npy         positions of rows the store no longer holds (replaced by a
                                    later load; each refresh writes a new one)
@@ -165,11 +166,16 @@ class Layout:
     """What an index holds: the record columns kept in its rows (name, DuckDB type), the
     columns computed from those when they are read (name, SQL: the stored key hashes,
     recomputed as a load computes them rather than kept as 20 digits of text each), and the
-    key columns it can look up."""
+    keys it can look up (name, SQL over ``records``: a key column, or one where a condition
+    holds, so that a lookup finds only the rows some probe can keep)."""
 
     columns: tuple[tuple[str, str], ...]
     derived: tuple[tuple[str, str], ...]
-    keys: tuple[str, ...]
+    keys: tuple[tuple[str, str], ...]
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.keys)
 
     @property
     def digest(self) -> str:
@@ -178,11 +184,11 @@ class Layout:
 
 
 def records_layout(
-    con: duckdb.DuckDBPyConnection, *, skipped: Sequence[str], keys: Sequence[str]
+    con: duckdb.DuckDBPyConnection, *, skipped: Sequence[str], keys: Sequence[tuple[str, str]]
 ) -> Layout:
     """The layout of an index of ``records``: rows of every column but the ``skipped`` ones
     (with the key hashes derived, from the text they hash, which is kept even where
-    ``skipped``), looked up by ``keys``."""
+    ``skipped``), looked up by ``keys`` (name, SQL over ``records``)."""
     derived = key_hash_assignments("records")
     described = [(str(row[0]), str(row[1])) for row in con.execute("DESCRIBE records").fetchall()]
     hashed = {
@@ -196,11 +202,11 @@ def records_layout(
         if name not in derived and (name not in skipped or name in hashed)
     )
     names = {name for name, _ in columns} | set(derived)
-    missing = [key for key in (*keys, "rid") if key not in names]
+    missing = [sql for _, sql in (*keys, ("rid", "rid")) if sql.isidentifier() and sql not in names]
     if missing:
         raise ValueError(f"records has no column {', '.join(missing)} to index")
     kept = tuple((name, sql) for name, sql in derived.items() if name in dict(described))
-    return Layout(columns, kept, tuple(keys))
+    return Layout(columns, kept, tuple((str(name), str(sql)) for name, sql in keys))
 
 
 def _quote(name: str) -> str:
@@ -223,8 +229,8 @@ class RecordIndex:
         self.segments: tuple[dict[str, Any], ...] = tuple(manifest["segments"])
 
     def positions(self, keys: Mapping[str, np.ndarray]) -> list[np.ndarray]:
-        """Per segment, the sorted positions of the live rows whose ``column`` holds one of
-        ``keys[column]``, for every column given."""
+        """Per segment, the sorted positions of the live rows whose key ``name`` (of the
+        layout's keys) holds one of ``keys[name]``, for every key given."""
         wanted = {
             column: np.unique(np.asarray(values, dtype=np.int64))
             for column, values in keys.items()
@@ -417,14 +423,14 @@ def _write_segment(
     target = folder / name
     target.mkdir(parents=True)
     payload = "to_json([" + ", ".join(f"{_quote(c)}::VARCHAR" for c, _ in layout.columns) + "])"
-    keys = "".join(f", {_quote(k)}" for k in layout.keys)
+    keys = "".join(f", {sql} AS {_quote(name)}" for name, sql in layout.keys)
     reader = con.sql(
         f"SELECT rid, {payload}::VARCHAR AS p{keys} FROM records WHERE load_id > $after",  # noqa: S608
         params={"after": after_load},
     ).to_arrow_reader(_BATCH_ROWS)
     offsets: list[np.ndarray] = [np.zeros(1, np.int64)]
     rids: list[pa.Array] = []
-    key_parts: dict[str, list[pa.Array]] = {k: [] for k in layout.keys}
+    key_parts: dict[str, list[pa.Array]] = {k: [] for k in layout.key_names}
     written = 0
     with open(target / "rows.bin", "wb") as rows_file:
         for batch in reader:
@@ -438,14 +444,14 @@ def _write_segment(
             offsets.append(bounds[1:] - bounds[0] + written)
             written += int(bounds[-1] - bounds[0])
             rids.append(batch.column("rid"))
-            for key in layout.keys:
+            for key in layout.key_names:
                 key_parts[key].append(batch.column(key))
         rows_file.flush()
         os.fsync(rows_file.fileno())
     _save(target / "offsets.npy", np.concatenate(offsets))
     rid = pl.Series("rid", pa.chunked_array(rids, pa.int64()), dtype=pl.Int64)
     key_parts[_RID] = rids
-    for key in (*layout.keys, _RID):
+    for key in (*layout.key_names, _RID):
         sorted_keys = (
             pl.DataFrame(
                 {
@@ -621,7 +627,7 @@ def _manifest(stamp: Stamp, layout: Layout, segments: list[dict[str, Any]]) -> d
         "live": rows - sum(int(s["dead"]) for s in segments),
         "columns": [list(c) for c in layout.columns],
         "derived": [list(d) for d in layout.derived],
-        "keys": list(layout.keys),
+        "keys": list(layout.key_names),
         "segments": segments,
     }
 

@@ -251,15 +251,30 @@ each (a ``SELECT`` for the masked tier, which joins two columns)."""
 
 _RECORDS: Final = "STORE_DB.main.records"
 
-_PROBED: Final = tuple(
-    (probe, "mask_key_hash" if column.lstrip().startswith("SELECT") else column)
-    for probe, column, _, _ in _PROBES
-)
-"""Each probe with the record key column it looks up (the masked tier's by its mask)."""
 
-PROBED_COLUMNS: Final = tuple(dict.fromkeys(column for _, column in _PROBED))
-"""The record key columns the probes look up: the key columns of the record index
-(:mod:`blacklist_match.record_index`)."""
+def _index_key(column: str, condition: str | None, probe: str) -> tuple[str, str]:
+    """The record index key a probe looks up (name, SQL over ``records``): its key column,
+    or, where the probe keeps only the records meeting a condition, the column where the
+    condition holds (NULL elsewhere): the company-core prefixes and the name cores of
+    persons are shared by many records that their probes then drop (at 10M records, after
+    10,000 new cases, 31,507 rows read for 8,039 kept)."""
+    if column.lstrip().startswith("SELECT"):  # the masked tier: by its mask
+        return "mask_key_hash", "mask_key_hash"
+    if condition is None:
+        return column, column
+    return f"{column}@{probe}", f"CASE WHEN {condition} THEN {column} END"
+
+
+_PROBED: Final = tuple(
+    (probe, _index_key(column, condition, probe)[0]) for probe, column, condition, _ in _PROBES
+)
+"""Each probe with the record index key it looks up."""
+
+INDEX_KEYS: Final = tuple(
+    dict.fromkeys(_index_key(column, condition, probe) for probe, column, condition, _ in _PROBES)
+)
+"""The record index's keys (:mod:`blacklist_match.record_index`): one per probe's key
+column and record-side condition."""
 
 
 _MASKED_SEMI_JOIN_RECORDS: Final = "PROBED_RECORDS"
@@ -408,7 +423,7 @@ class ScopeSize:
 def _refresh_index(
     con: duckdb.DuckDBPyConnection, store_path: str, create_from: int | None
 ) -> record_index.RecordIndex | None:
-    layout = record_index.records_layout(con, skipped=SKIPPED_RECORD_COLUMNS, keys=PROBED_COLUMNS)
+    layout = record_index.records_layout(con, skipped=SKIPPED_RECORD_COLUMNS, keys=INDEX_KEYS)
     return record_index.refresh(con, store_path, layout, create_from=create_from)
 
 
@@ -472,11 +487,11 @@ def _read_indexed(con: duckdb.DuckDBPyConnection, index: record_index.RecordInde
         str(probe): part["k"].to_numpy()
         for (probe,), part in keys.partition_by("probe", as_dict=True).items()
     }
-    by_column: dict[str, list[np.ndarray]] = {}
-    for probe, column in _PROBED:
+    by_key: dict[str, list[np.ndarray]] = {}
+    for probe, key in _PROBED:
         if probe in by_probe:
-            by_column.setdefault(column, []).append(by_probe[probe])
-    positions = index.positions({c: np.concatenate(parts) for c, parts in by_column.items()})
+            by_key.setdefault(key, []).append(by_probe[probe])
+    positions = index.positions({key: np.concatenate(parts) for key, parts in by_key.items()})
     if index.dense(positions):
         log.info(
             "record index: %d rows near the change, scanning the store instead",

@@ -23,7 +23,7 @@ from blacklist_match import record_index, since_last
 from blacklist_match.batch import record_batch_run, run_batch
 from blacklist_match.rules import RulePack
 from blacklist_match.since_last import (
-    PROBED_COLUMNS,
+    INDEX_KEYS,
     current_record_index,
 )
 from blacklist_match.store import Store
@@ -125,8 +125,9 @@ def test_the_index_reads_back_every_record_exactly_as_the_store_holds_it(tmp_pat
     with store:
         index = _index(store)
         names = list(index.column_names)
-        assert set(PROBED_COLUMNS) <= set(names) and "extra" not in names
-        assert not {name for name, _ in index.columns} & set(PROBED_COLUMNS)  # derived
+        key_columns = {sql for _, sql in INDEX_KEYS if sql.isidentifier()}
+        assert key_columns <= set(names) and "extra" not in names
+        assert not {name for name, _ in index.columns} & key_columns  # derived
         held = pl.from_arrow(
             store.con.sql(f"SELECT {', '.join(names)} FROM records ORDER BY rid").to_arrow_table()  # noqa: S608
         )
@@ -139,23 +140,33 @@ def test_the_index_reads_back_every_record_exactly_as_the_store_holds_it(tmp_pat
 
 
 def test_lookups_find_every_row_holding_a_key_and_only_those(tmp_path: Path) -> None:
+    """Every key of the index, plain or conditional (a key column where a probe's condition
+    holds): a lookup finds exactly the records whose key is one of those looked up."""
     store, _ = _store_with_records(tmp_path)
     with store:
         index = _index(store)
-        for column in ("id_norm_hash", "mask_key_hash", "name_core_hash", "core_prefix_hash"):
+        sizes = {}
+        for name, sql in INDEX_KEYS:
             keys = store.con.sql(
-                f"SELECT k FROM (SELECT DISTINCT {column} AS k FROM records "  # noqa: S608
-                f"WHERE {column} IS NOT NULL) ORDER BY hash(k) LIMIT 20"
+                f"SELECT k FROM (SELECT DISTINCT {sql} AS k FROM records "  # noqa: S608
+                f"WHERE k IS NOT NULL) ORDER BY hash(k) LIMIT 20"
             ).fetchnumpy()["k"]
             expected = {
                 row[0]
                 for row in store.con.execute(
-                    f"SELECT rid FROM records WHERE {column} IN (SELECT unnest(?))",  # noqa: S608
+                    f"SELECT rid FROM records WHERE {sql} IN (SELECT unnest(?))",  # noqa: S608
                     [keys.tolist()],
                 ).fetchall()
             }
-            found = _read(store, index, index.positions({column: keys}))
-            assert set(found["rid"]) == expected and len(expected) >= len(keys) > 5
+            found = _read(store, index, index.positions({name: keys}))
+            assert set(found["rid"]) == expected and len(expected) >= len(keys), name
+            sizes[name] = len(keys)
+    # the generated records hold no alternative ID readings, nor a company with only a
+    # registration number: every other key is looked up by at least six of its values
+    assert {name for name, size in sizes.items() if size <= 5} == {
+        "id_alt_norm_hash",
+        "core_prefix_hash@prefix_org_keyed",
+    }
 
 
 def test_a_records_load_adds_a_segment_and_marks_the_rows_it_replaced_dead(
@@ -452,7 +463,9 @@ def test_any_text_number_and_date_survive_the_index(
         text_rows = [(t, a, d, k, rid, 1) for rid, (t, a, d, k) in enumerate(rows)]
         con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, NULL, ?, ?)", text_rows)
         con.execute(f"UPDATE records SET id_norm_hash = {key_hash_expr('id_norm')}")  # noqa: S608
-        layout = record_index.records_layout(con, skipped=("load_id",), keys=("id_norm_hash",))
+        layout = record_index.records_layout(
+            con, skipped=("load_id",), keys=(("id_norm_hash", "id_norm_hash"),)
+        )
         index = record_index.refresh(con, path, layout, create_from=0)
         assert index is not None
         con.register(
