@@ -27,7 +27,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
-from blacklist_match.db import RUN_TABLES
+from blacklist_match.db import RUN_TABLES, quote_identifier
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS
 from blacklist_match.match.identity import find_candidates, matching_fingerprint
 from blacklist_match.report import ReportFiles, record_run, write_report
@@ -187,7 +187,7 @@ def _run_start(con: duckdb.DuckDBPyConnection) -> _RunStart:
         previous=None if previous is None else int(previous),
         previous_rules=rules_hash,
         kept=kept,
-        database='"' + str(database).replace('"', '""') + '"',
+        database=quote_identifier(str(database)),
         list_load=None if list_load is None else int(list_load),
         list_state=state,
     )

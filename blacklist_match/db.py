@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -145,37 +146,49 @@ def store_stamp(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> s
     ``batch_runs`` row, a decision a ``decisions`` row; key upgrades rewrite ``meta``), of
     the catalog ``catalog`` (default: the connection's own)."""
     name = catalog or str(con.execute("SELECT current_database()").fetchall()[0][0])
-    tables = [
-        str(row[0])
-        for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
-            "AND schema_name = 'main' AND table_name NOT IN (?, ?) ORDER BY table_name",
-            [name, LOOKUP_KEYS, COPY_STAMP],
-        ).fetchall()
-    ]
-    catalog_sql = _quoted_name(name)
-    union = " UNION ALL ".join(
-        f"SELECT {i}, count(*) FROM {catalog_sql}.main.{_quoted_name(t)}"  # noqa: S608
-        for i, t in enumerate(tables)
-    )
-    counts = con.execute(f"{union} ORDER BY 1").fetchall() if tables else []
+    counts = _row_counts(con, name)
     sequences = con.execute(
         "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE database_name = ? "
         "AND schema_name = 'main' ORDER BY sequence_name",
         [name],
     ).fetchall()
+    meta_table = f"{quote_identifier(name)}.main.meta"
     meta = (
-        con.execute(f"SELECT key, value FROM {catalog_sql}.main.meta ORDER BY key").fetchall()  # noqa: S608
-        if "meta" in tables
+        con.execute(f"SELECT key, value FROM {meta_table} ORDER BY key").fetchall()  # noqa: S608
+        if "meta" in counts
         else []
     )
-    state = repr((tables, [c for _, c in counts], sequences, meta))
+    state = repr((sorted(counts.items()), sequences, meta))
     return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _row_counts(
+    con: duckdb.DuckDBPyConnection, catalog: str, tables: Iterable[str] | None = None
+) -> dict[str, int]:
+    """The row count of each table of ``catalog`` (``tables``: default, every table but the
+    copy's own :data:`LOOKUP_KEYS` and :data:`COPY_STAMP`), in one statement."""
+    if tables is None:
+        tables = [
+            str(row[0])
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                "AND schema_name = 'main' AND table_name NOT IN (?, ?)",
+                [catalog, LOOKUP_KEYS, COPY_STAMP],
+            ).fetchall()
+        ]
+    names = sorted(tables)
+    if not names:
+        return {}
+    union = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM {quote_identifier(catalog)}.main.{quote_identifier(t)}"  # noqa: S608
+        for i, t in enumerate(names)
+    )
+    return {names[i]: int(count) for i, count in con.execute(union).fetchall()}
 
 
 def _write_stamp(con: duckdb.DuckDBPyConnection, copy_catalog: str, stamp: str) -> None:
     con.execute(
-        f"CREATE OR REPLACE TABLE {_quoted_name(copy_catalog)}.main.{COPY_STAMP} AS "
+        f"CREATE OR REPLACE TABLE {quote_identifier(copy_catalog)}.main.{COPY_STAMP} AS "
         "SELECT CAST(? AS VARCHAR) AS stamp",
         [stamp],
     )
@@ -189,7 +202,7 @@ def _stamp_of_copy(con: duckdb.DuckDBPyConnection, copy_catalog: str) -> str | N
     if not present:
         return None
     rows = con.execute(
-        f"SELECT stamp FROM {_quoted_name(copy_catalog)}.main.{COPY_STAMP}"  # noqa: S608
+        f"SELECT stamp FROM {quote_identifier(copy_catalog)}.main.{COPY_STAMP}"  # noqa: S608
     ).fetchall()
     return str(rows[0][0]) if len(rows) == 1 else None
 
@@ -242,7 +255,7 @@ def refresh_snapshot(
     Path(f"{partial}.wal").unlink(missing_ok=True)
     shutil.copyfile(target, partial)
     store_name = str(con.execute("SELECT current_database()").fetchall()[0][0])
-    store = _quoted_name(store_name)
+    store = quote_identifier(store_name)
     location = str(partial).replace("'", "''")
     con.execute(f"ATTACH '{location}' AS {_REFRESHED}")
     refreshed = False
@@ -280,7 +293,8 @@ def detach_refreshed_copy(con: duckdb.DuckDBPyConnection) -> None:
         log.warning("could not detach the refreshed copy: %s", error)
 
 
-def _quoted_name(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (its own quotes doubled)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -288,7 +302,6 @@ def _other_tables_differ(con: duckdb.DuckDBPyConnection, store_name: str, tables
     """Whether the store (catalog ``store_name``) and the copy differ in their tables or
     columns, or a table outside ``tables`` in its row count: a write the session did not
     declare (a change in place that keeps every count is not seen: ``Store.transaction``)."""
-    store = _quoted_name(store_name)
     columns = (
         "SELECT database_name = ? AS in_store, table_name, column_name, data_type "
         "FROM duckdb_columns() WHERE database_name IN (?, ?) AND schema_name = 'main' "
@@ -301,20 +314,15 @@ def _other_tables_differ(con: duckdb.DuckDBPyConnection, store_name: str, tables
         shapes[bool(in_store)].setdefault(str(table), []).append((str(column), str(kind)))
     if shapes[True] != shapes[False]:
         return True
-    names = sorted(name for name in shapes[True] if name not in tables)
-    counts = " UNION ALL ".join(
-        f"SELECT (SELECT count(*) FROM {store}.main.{_quoted_name(name)}) "  # noqa: S608
-        f"<> (SELECT count(*) FROM {_REFRESHED}.main.{_quoted_name(name)})"
-        for name in names
-    )
-    return bool(names) and any(row[0] for row in con.execute(counts).fetchall())
+    others = [name for name in shapes[True] if name not in tables]
+    return _row_counts(con, store_name, others) != _row_counts(con, _REFRESHED, others)
 
 
 def _bring_over(con: duckdb.DuckDBPyConnection, store: str, table: str) -> None:
     """The copy's ``table`` made the store's: its new rows where it is only appended to,
     else all of its rows."""
-    source = f"{store}.main.{_quoted_name(table)}"
-    copied = f"{_REFRESHED}.main.{_quoted_name(table)}"
+    source = f"{store}.main.{quote_identifier(table)}"
+    copied = f"{_REFRESHED}.main.{quote_identifier(table)}"
     key = _APPENDED.get(table)
     if key is not None:
         con.execute(

@@ -61,6 +61,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from blacklist_match.db import quote_identifier as _quote
 from blacklist_match.key_upgrade import REKEYED_AFTER_RUNS, VERSION_KEY
 from blacklist_match.store_schema import SCHEMA_VERSION, key_hash_assignments, put_meta
 
@@ -207,10 +208,6 @@ def records_layout(
         raise ValueError(f"records has no column {', '.join(missing)} to index")
     kept = tuple((name, sql) for name, sql in derived.items() if name in dict(described))
     return Layout(columns, kept, tuple((str(name), str(sql)) for name, sql in keys))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class RecordIndex:

@@ -166,7 +166,7 @@ class Store:
         self._in_transaction = False
         self._committed = False
         self._records_written = False
-        self._copy_in_step = not read_only and copy_in_step(self.path)
+        in_step = not read_only and copy_in_step(self.path)  # before the store is opened
         self._written: set[str] | None = set()
         """The tables this session's commits wrote, as their transactions declared them
         (None: some commit did not declare them)."""
@@ -210,7 +210,7 @@ class Store:
                 # and may have recorded flag events without keeping their states
                 rebuild_flag_states(self.con)
                 put_meta(self.con, "schema_version", str(SCHEMA_VERSION))
-        self._opened = store_stamp(self.con) if self._copy_in_step else None
+        self._opened = store_stamp(self.con) if in_step else None
         """The store's state when this session opened (:func:`~blacklist_match.db.store_stamp`),
         where its read-only copy looked in step: what a refresh of the copy checks it holds."""
 
