@@ -4,9 +4,16 @@
 - library ``Screener.check`` latency (p50, p99 over 100,000 calls, index built once);
 - ``run --since-last`` after a 1% list change, against a full ``run`` in the same session.
 
-Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 1000000]
+Usage: ``python benchmarks/bench_modes.py [--entries 1000000] [--records 10000000]
 [--since-last-only] [--repeats 3]``. The store is built once and cached under
-``benchmarks/.cache/``.
+``benchmarks/.cache/`` (at 10M records: about 100 s, 1.6 GB, and a 3.2 GB record index).
+
+The store holds 10,000,000 records by default: the nightly batch's floor in DESIGN.md
+(10^7 to 10^8 records a night), and the scale of ``bench_match.py``. A since-last run costs
+about 0.3 s whatever the records (some 50 statements, the registry's officers, the report
+and the run's bookkeeping), and a full run grows with them, so the ratio grows with the
+records: ``--records 1000000`` gives a quicker run, at which new cases and name corrections
+reach about 5x (benchmarks/SINCE_LAST.md).
 
 The store holds the shapes of DOMAIN.md (:func:`build_store`: masked, full and typo'd IDs,
 companies, a registry, records of every type, removals). Since-last, five 1% changes
@@ -359,7 +366,7 @@ def _folder_mb(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument(
         "--officers", type=int, default=None, help="registry links (default: entries * 2/5)"
     )

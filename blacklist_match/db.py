@@ -21,6 +21,7 @@ from typing import Final
 import _duckdb as duckdb
 
 from blacklist_match.errors import StoreError
+from blacklist_match.store_schema import SCHEMA_VERSION
 
 DEFAULT_DB: Final = "blacklist.duckdb"
 DB_ENV: Final = "BLACKLIST_DB"
@@ -352,11 +353,37 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection, store_name: str) -> None:
             )
 
 
+def written_schema_version(con: duckdb.DuckDBPyConnection, path: str | Path) -> int | None:
+    """The store schema version that the store's last writer kept in ``meta`` (None: a new
+    store, or none kept). A store written by a newer build is refused: ``con`` is closed and
+    a :class:`StoreError` names the file (what a newer schema means is for the newer build
+    to read, and a writer would change the store before it found out)."""
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:  # no meta table: a file this program did not write
+        return None
+    version = int(rows[0][0]) if rows else None
+    if version is not None and version > SCHEMA_VERSION:
+        con.close()
+        raise StoreError(
+            f"{path} was written by a newer blacklist-match (store schema {version}, "
+            f"this one reads {SCHEMA_VERSION}): upgrade blacklist-match to use it"
+        )
+    return version
+
+
 def connect_for_reading(path: str | Path | None) -> duckdb.DuckDBPyConnection:
     """Open the store read-only: its indexed read-only copy when that is current (written
     after the store's last change), else the store; while a writer holds the store, the
-    last committed copy."""
+    last committed copy. A store (or copy) written by a newer build is refused
+    (:func:`written_schema_version`)."""
     target = str(path) if path is not None else default_db_path()
+    con = _connect_for_reading(target)
+    written_schema_version(con, target)
+    return con
+
+
+def _connect_for_reading(target: str) -> duckdb.DuckDBPyConnection:
     copy = snapshot_path(target)
     try:
         if copy.stat().st_mtime_ns >= Path(target).stat().st_mtime_ns:

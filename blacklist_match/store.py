@@ -40,6 +40,7 @@ from blacklist_match.db import (
     publish_snapshot,
     refresh_snapshot,
     store_stamp,
+    written_schema_version,
 )
 from blacklist_match.errors import StoreError
 from blacklist_match.io.agency import normalise_records, read_officers, read_removals
@@ -182,6 +183,8 @@ class Store:
             quoted = str(temp_directory).replace("'", "''")
             self.con.execute(f"SET temp_directory = '{quoted}'")
         if not read_only:
+            # refused before anything in it is changed when a newer build wrote it
+            written_version = written_schema_version(self.con, self.path)
             self.create_schema(self.con)
             if self.con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LOOKUP_KEYS]
@@ -190,7 +193,6 @@ class Store:
                 self.con.execute(f"DROP TABLE IF EXISTS {COPY_STAMP}")
                 self._written = None
             # an upgraded store gets a new read-only copy on close, as after any commit
-            written_version = self._written_schema_version()
             self._committed = upgrade_key_hashes(self.con)
             self._committed |= self._drop_retired_record_keys()
             self._committed |= self._add_load_id_columns()
@@ -213,19 +215,6 @@ class Store:
         self._opened = store_stamp(self.con) if in_step else None
         """The store's state when this session opened (:func:`~blacklist_match.db.store_stamp`),
         where its read-only copy looked in step: what a refresh of the copy checks it holds."""
-
-    def _written_schema_version(self) -> int | None:
-        """The schema version the store's last writer kept (None: a new store); a store
-        written by a newer build is refused, before anything in it is changed."""
-        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        version = int(rows[0][0]) if rows else None
-        if version is not None and version > SCHEMA_VERSION:
-            self.con.close()
-            raise StoreError(
-                f"{self.path} was written by a newer blacklist-match (store schema {version}, "
-                f"this one reads {SCHEMA_VERSION}): upgrade blacklist-match to use it"
-            )
-        return version
 
     def _drop_retired_record_keys(self) -> bool:
         """Drop ``record_keys``, which stores made before since-last probed the records' own

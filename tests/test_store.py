@@ -16,7 +16,9 @@ from conftest import LIST_HEADER, LIST_ROWS, held_by_another_process, write_reco
 
 from blacklist_match.errors import InputError, StoreError
 from blacklist_match.io.mapping import RecordMapping
+from blacklist_match.screener import Screener
 from blacklist_match.store import Store
+from blacklist_match.store_schema import SCHEMA_VERSION
 from blacklist_match.synth import build_scenario
 
 ENTRY_POINT = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
@@ -343,3 +345,37 @@ def test_readers_get_the_last_committed_state_while_a_writer_works(
         assert second.returncode == 1
         assert "in use by another process" in second.stderr
         assert "Traceback" not in second.stderr
+
+
+def test_a_store_written_by_a_newer_build_is_refused_to_writers_and_readers(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    """What a newer schema means is the newer build's to read: a writer would change the
+    store before finding out, and a reader (the clerk's check, the library) could answer
+    from columns that no longer mean what it thinks. Both are refused, naming the file;
+    the store and its read-only copy are left as they were."""
+    db = tmp_path / "n.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    with Store.open(db) as store:
+        store.con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)]
+        )
+    copy = db.with_name(db.name + ".readonly")
+    before = {path: path.read_bytes() for path in (db, copy)}
+    with pytest.raises(StoreError, match=f"{db}.*newer blacklist-match"):
+        Store.open(db)
+    with pytest.raises(StoreError, match="newer blacklist-match"):
+        Store.open(db, read_only=True)  # the copy, which the writer's close made
+    copy.unlink()
+    with pytest.raises(StoreError, match="newer blacklist-match"):
+        Store.open(db, read_only=True)  # the store itself
+    with pytest.raises(StoreError, match="newer blacklist-match"):
+        Screener.open(db)
+    done = subprocess.run(
+        [ENTRY_POINT, "check", "110105197801010028", "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout
+    assert "newer blacklist-match" in done.stderr and "Traceback" not in done.stderr
+    assert db.read_bytes() == before[db]

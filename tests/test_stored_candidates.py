@@ -12,7 +12,6 @@ import pytest
 
 import blacklist_match.batch as batch
 from blacklist_match.batch import RunResult, record_batch_run, report_and_record, run_batch
-from blacklist_match.errors import StoreError
 from blacklist_match.match.identity import matching_fingerprint
 from blacklist_match.rules import RulePack, shipped_rules_dir
 from blacklist_match.store import Store
@@ -239,18 +238,6 @@ def test_candidates_kept_by_other_matching_or_before_an_older_build_wrote_are_no
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchall()
     assert version == [(str(SCHEMA_VERSION),)]
-
-
-def test_a_store_written_by_a_newer_build_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "n.duckdb"
-    with Store.open(db) as store:
-        store.con.execute(
-            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)]
-        )
-    with pytest.raises(StoreError, match="newer blacklist-match"):
-        Store.open(db)
-    with Store.open(db, read_only=True) as reader:  # a reader writes nothing: not refused
-        assert reader.con.execute("SELECT count(*) FROM meta").fetchall()[0][0] > 0
 
 
 def test_a_since_last_run_after_the_rules_changed_screens_every_record(tmp_path: Path) -> None:
