@@ -111,6 +111,16 @@ def _raw_len(text: str | None) -> int:
     return len(_SQL_SPACE_OR_HYPHEN.sub("", text or ""))
 
 
+def _fits_mask(id_norm: str, entry: Entry) -> bool:
+    """The full ID ``id_norm``, whose mask key is the masked ``entry``'s, fits what else the
+    entry shows: the month digit a mask in the 19-character form leaves visible
+    (``registry.visible_month_agrees_sql``), and the published age."""
+    published = _TYPO_CLEAN.sub("", entry.id_number or "").translate(_FULL_WIDTH).upper()
+    if len(published) == 19 and published[10] != id_norm[10]:
+        return False
+    return _age_consistent(id_norm, entry)
+
+
 def _age_consistent(id_norm: str, entry: Entry) -> bool:
     if entry.age is None or entry.published_on is None:
         return True
@@ -156,7 +166,7 @@ def _masked(k: Keys, lookup: Lookup) -> list[Candidate]:
     for entry in lookup.by_mask_key(k.mask_key):
         if k.name_key != entry.name_key and k.name_core != entry.name_core:
             continue
-        if not _age_consistent(k.id_norm, entry):
+        if not _fits_mask(k.id_norm, entry):
             continue
         checked = entry.age is not None and entry.published_on is not None
         evidence = "masked_id_compatible_name_equal" + ("_age_consistent" if checked else "")
@@ -241,7 +251,7 @@ def _registry(k: Keys, lookup: Lookup, on: date) -> list[Candidate]:
                     if (
                         entry.debtor_type == "person"
                         and entry.name_key == link.person_name_key
-                        and _age_consistent(link.person_id_norm, entry)
+                        and _fits_mask(link.person_id_norm, entry)
                     ):
                         found.append(
                             Candidate(
@@ -402,8 +412,8 @@ def _name_only(k: Keys, lookup: Lookup) -> list[Candidate]:
 
 
 def candidates(k: Keys, lookup: Lookup, on: date) -> list[Candidate]:
-    """Every candidate for the subject: per (entry, via) the strongest tier and score, and
-    per entry only the strongest tier (every linking role kept), as ``candidate_pairs``."""
+    """Every candidate for the subject: per (listing, via) the strongest tier and score, and
+    per listing only the strongest tier (every linking role kept), as ``candidate_pairs``."""
     found = (
         _exact_id(k, lookup)
         + _crosswalk(k, lookup)
@@ -412,12 +422,19 @@ def candidates(k: Keys, lookup: Lookup, on: date) -> list[Candidate]:
         + _fuzzy_id(k, lookup)
         + _name_only(k, lookup)
     )
-    best: dict[tuple[str, str], Candidate] = {}
+    best: dict[tuple[str, date, str], Candidate] = {}
     for candidate in sorted(found, key=lambda c: (TIER_RANK[c.tier], -c.score, c.evidence)):
-        best.setdefault((candidate.entry.entry_id, candidate.via), candidate)
-    strongest: dict[str, int] = {}
+        best.setdefault((*_listing(candidate.entry), candidate.via), candidate)
+    strongest: dict[tuple[str, date], int] = {}
     for candidate in best.values():
         rank = TIER_RANK[candidate.tier]
-        entry_id = candidate.entry.entry_id
-        strongest[entry_id] = min(rank, strongest.get(entry_id, rank))
-    return [c for c in best.values() if TIER_RANK[c.tier] == strongest[c.entry.entry_id]]
+        listing = _listing(candidate.entry)
+        strongest[listing] = min(rank, strongest.get(listing, rank))
+    return [c for c in best.values() if TIER_RANK[c.tier] == strongest[_listing(c.entry)]]
+
+
+def _listing(entry: Entry) -> tuple[str, date]:
+    """One listing of a debtor: the entry and the day it was listed from. A debtor listed
+    again in a case after a removal has a second row under the same ``entry_id`` (the batch
+    keeps its pairs apart by row id); the caller keeps the listing in force on the day."""
+    return entry.entry_id, entry.listed_from

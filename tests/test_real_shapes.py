@@ -289,3 +289,123 @@ def test_an_old_id_read_both_ways_gives_one_evidence_in_batch_and_check(tmp_path
     )
     alone = {flag.evidence for flag in decision.flags}
     assert batch == alone == {"id_equal_after_15_to_18"}
+
+
+# --- the 19-character aggregator mask shows one month digit (DOMAIN.md 1.3) ---------------
+
+
+def _same_tail_born_in(region: str, year: int, months: range, sequence: str) -> str:
+    """A full ID born in one of ``months`` whose check character is that of May 7th."""
+    wanted = person_id(region, f"{year}0507", sequence)[-1]
+    for month in months:
+        for day in range(1, 29):
+            number = person_id(region, f"{year}{month:02d}{day:02d}", sequence)
+            if number[-1] == wanted:
+                return number
+    raise AssertionError("no date with that check character")
+
+
+def test_a_full_id_against_the_month_digit_a_19_character_mask_shows_is_not_the_person(
+    tmp_path: Path,
+) -> None:
+    """``53272219751****0914`` shows the tens digit of the month (1: October to December):
+    a full ID born in May with the same other visible characters is someone else, in the
+    masked tier and through the registry alike; one born in November still matches."""
+    born_in_may = person_id("532722", "19750507", "091")
+    born_late = _same_tail_born_in("532722", 1975, range(10, 13), "091")
+    assert born_late[-4:] == born_in_may[-4:]
+    mask19 = born_in_may[:10] + "1****" + born_in_may[14:]
+    company, other = org("61984891"), org("60056316")
+    screener = screener_for(tmp_path, [("(2019)滇2627执9号", "王芳", "女", "", mask19, "")])
+    answers = listed_cases(
+        screener,
+        [("MAY", "person", "王芳", born_in_may), ("LATE", "person", "王芳", born_late)],
+    )
+    assert answers["MAY"] == (set(), set())
+    expected = {("(2019)滇2627执9号", "masked_id_name")}
+    assert answers["LATE"] == (expected, expected)
+    registry = tmp_path / "officers.csv"
+    registry.write_text(
+        "entity_id,entity_name,person_name,person_id,role,start_date,end_date\n"
+        f"{company},文山恒达商贸有限公司,王芳,{born_in_may},legal_representative,2010-01-01,\n"
+        f"{other},文山永安建材有限公司,王芳,{born_late},legal_representative,2010-01-01,\n",
+        encoding="utf-8",
+    )
+    linked = Screener.from_files(list=[tmp_path / "list.csv"], officers=[registry])
+    companies = {"CO": ("文山恒达商贸有限公司", company), "OTHER": ("文山永安建材有限公司", other)}
+    on = date(2020, 1, 1)
+    honours = pl.DataFrame(
+        [
+            {
+                "record_id": record_id, "agency": "a", "record_type": "honour",
+                "sub_type": "civilised_unit", "subject_type": "entity", "subject_name": name,
+                "subject_id": number, "event_date": on, "amount": None,
+            }
+            for record_id, (name, number) in companies.items()
+        ],
+        schema_overrides={"amount": pl.Float64},
+    )  # fmt: skip
+    flags = linked.screen(honours, show_ids=True)
+    for record_id, (name, number) in companies.items():
+        mine = flags.filter(pl.col("record_id") == record_id)
+        batch = set(zip(mine["case_no"], mine["tier"], mine["via"], strict=True))
+        decision = linked.check(
+            number, name, subject_type="entity", action="honour/civilised_unit", date=on
+        )
+        alone = {(f.case_no, f.tier, f.via) for f in decision.flags}
+        expected = (
+            {("(2019)滇2627执9号", "registry_link", "legal_representative")}
+            if record_id == "OTHER"
+            else set()
+        )
+        assert (batch, alone) == (expected, expected), record_id
+
+
+# --- a debtor listed again in the same case after a removal ------------------------------
+
+
+def test_a_debtor_listed_again_after_a_removal_is_listed_in_check_as_in_batch(
+    tmp_path: Path,
+) -> None:
+    """The case's first listing ended on its removal; the second publication lists the
+    debtor again under the same entry. A record before the removal and one after the
+    second listing are flagged, one between is not, in batch and in ``check`` alike."""
+    debtor = person_id("370102", "19800315", "123")
+    mask = debtor[:10] + "****" + debtor[14:]
+    case = "(2019)鲁0102执100号"
+    lists = []
+    for published in ("2019年01月10日", "2021年01月05日"):
+        path = tmp_path / f"list-{len(lists)}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(HEADER)
+            writer.writerow(
+                [case, "孙磊", "男", "", mask, "", "某县人民法院", "山东", "2018年12月01日",
+                 "违反财产报告制度", published]
+            )  # fmt: skip
+        lists.append(path)
+    removals = tmp_path / "removals.csv"
+    removals.write_text(f"case_no,removed_on,reason\n{case},2020-06-01,履行完毕\n", "utf-8")
+    screener = Screener.from_files(list=lists, removals=[removals])
+    days = {"BEFORE": date(2020, 5, 31), "BETWEEN": date(2020, 8, 1), "AGAIN": date(2021, 3, 1)}
+    frame = pl.DataFrame(
+        [
+            {
+                "record_id": record_id, "agency": "a", "record_type": "consumption",
+                "sub_type": "flight", "subject_type": "person", "subject_name": "孙磊",
+                "subject_id": debtor, "event_date": day, "amount": 1000.0,
+            }
+            for record_id, day in days.items()
+        ]
+    )  # fmt: skip
+    flags = screener.screen(frame, show_ids=True)
+    for record_id, day in days.items():
+        batch = flags.filter(pl.col("record_id") == record_id)
+        decision = screener.check(debtor, "孙磊", action="consumption/flight", date=day)
+        assert sorted(batch["rule_id"]) == sorted(f.rule_id for f in decision.flags), record_id
+        assert decision.restricted is (record_id != "BETWEEN"), record_id
+        assert [f.listed_from for f in decision.listings] == (
+            []
+            if record_id == "BETWEEN"
+            else [date(2019, 1, 10) if record_id == "BEFORE" else date(2021, 1, 5)]
+        )

@@ -42,6 +42,7 @@ from blacklist_match.match.registry import (
     FULL_PERSON_KINDS_SQL,
     REGISTRY_LINK,
     age_consistent_sql,
+    visible_month_agrees_sql,
 )
 from blacklist_match.review import subject_key_sql
 from blacklist_match.util import query_frame
@@ -178,10 +179,12 @@ _KEYS_AGREE: Final = f"""CASE p.tier
         "strptime(substr(r.id_norm, 7, 8), '%Y%m%d')::DATE", "e.age", "e.published_on"
     )
 }
+         AND {visible_month_agrees_sql("r.id_norm", "e.id_number")}
     WHEN 'registry_link' THEN p.record_key IN (r.id_norm, r.id_alt_norm, {_RECORD_ORG_CODE})
     ELSE true END"""
 """The pair's identifiers agree as text (the tiers joined their integer hashes), and a masked
-pair's published age fits the birth date in the full ID.
+pair's published age fits the birth date in the full ID, as does the month digit a mask in
+the 19-character form shows.
 
 Only the record's ID columns are read (the organisation code and mask key are derived from
 ``id_norm``, as the load derives them): every other text column would cost a scan of all

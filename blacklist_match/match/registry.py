@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Final
 
 from blacklist_match.match import scores
+from blacklist_match.store_schema import CLEAN_ID_SQL
 
 FULL_PERSON_KINDS_SQL: Final = "('resident_id', 'residence_permit', 'foreign_pr')"
 ENTITY_KINDS_SQL: Final = "('uscc', 'org_code', 'reg_no')"
@@ -33,6 +34,15 @@ def age_consistent_sql(birth: str, age: str, published_on: str) -> str:
         year({published_on}) - year({birth})
         - CASE WHEN strftime({published_on}, '%m%d') < strftime({birth}, '%m%d') THEN 1 ELSE 0 END
         - {age}) <= {scores.AGE_TOLERANCE_YEARS})"""
+
+
+def visible_month_agrees_sql(full_id: str, published: str) -> str:
+    """SQL: the full ID ``full_id`` agrees with the month digit that a mask published in the
+    19-character aggregator form (``53272219751****0914``, DOMAIN.md 1.3) leaves visible, or
+    the mask ``published`` (the entry's ID as published) is not in that form. The canonical
+    mask, and so the mask key both sides join on, drops that digit."""
+    typed = CLEAN_ID_SQL.format(col=published)
+    return f"(length({typed}) <> 19 OR substr({typed}, 11, 1) = substr({full_id}, 11, 1))"
 
 
 _ROLE_VALID: Final = """(o.start_date IS NULL OR o.start_date <= r.event_date)
@@ -104,6 +114,7 @@ WITH person_rec AS (
         "strptime(substr(er.person_id_norm, 7, 8), '%Y%m%d')::DATE", "e.age", "e.published_on"
     )
 }
+      AND {visible_month_agrees_sql("er.person_id_norm", "e.id_number")}
 )
 SELECT record_rid, entry_rid, 'registry_link' AS tier, {scores.REGISTRY_ID_EQUAL} AS score,
        'officer_of_listed_entity' AS link, role AS via,
