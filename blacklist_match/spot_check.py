@@ -23,11 +23,22 @@ from blacklist_match.privacy import mask_text
 
 RESTRICTED_EXIT: Final = 3
 
+_PUBLIC_KINDS: Final = ("uscc", "org_code")
+"""Public registration numbers, shown as given: organisation codes and USCCs (a 15-digit
+registration number may also be a person's old ID, and is masked like one)."""
+
 
 def looks_like_id(text: str) -> bool:
-    """An argument with at least six digits (or a mask) is an identifier, else a name."""
+    """An argument with at least six digits (or a mask) is an identifier, and so is one that
+    reads as an identifier of some kind and holds a digit (an organisation code assigned
+    after 2015 may show three: ``MA1MRHG20``); anything else is a name."""
+    from blacklist_match.ids import classify
+    from blacklist_match.schema import IdKind
+
     normal = unicodedata.normalize("NFKC", text)
-    return sum(ch.isdigit() for ch in normal) >= 6 or "*" in normal
+    if sum(ch.isdigit() for ch in normal) >= 6 or "*" in normal:
+        return True
+    return any(ch.isdigit() for ch in normal) and classify(normal).kind != IdKind.UNKNOWN
 
 
 def mask_id(subject_id: str) -> str:
@@ -62,14 +73,15 @@ def run_check(
     from blacklist_match.lookup import StoreLookup
     from blacklist_match.screener import Screener
 
-    is_id = looks_like_id(id_or_name)
+    is_id = name is not None or looks_like_id(id_or_name)  # with --name, it is the ID
     subject_id, subject_name = (id_or_name, name) if is_id else (None, name or id_or_name)
     day = _day(on)
     with connect_for_reading(db) as con:
         decision = Screener(StoreLookup(con)).check(
             subject_id, subject_name, subject_type=subject_type, action=action, date=day
         )
-    shown = subject_id if show_ids or subject_id is None else mask_id(subject_id)
+    public = decision.subject_kind in _PUBLIC_KINDS and decision.subject_problem is None
+    shown = subject_id if show_ids or subject_id is None or public else mask_id(subject_id)
     if as_json:
         payload = decision.model_dump(mode="json")
         payload["subject"] = {"id": shown, "name": subject_name}

@@ -199,9 +199,19 @@ def test_refresh_sees_a_new_removal(tmp_path: Path, list_csv: Path) -> None:
         (["110105197801010029", "--date", "2024-01-01"], 0, "not a valid identifier"),
         (["110105197801010028", "--action", "yachting"], 1, "unknown action"),
         (["110105197801010028", "--date", "2024-13-01"], 1, "--date must be a date"),
+        (
+            ["MA1MRHG2-0", "--name", "象州县腾飞商贸有限公司"],
+            0,
+            "MA1MRHG2-0 象州县腾飞商贸有限公司: not on the list",
+        ),
+        (["60056316-5", "--date", "2024-01-01"], 3, "60056316-5: LISTED"),
+        (["12345", "--name", "王芳", "--date", "2024-01-01"], 0, "not a valid identifier"),
     ],
-    ids=["restricted", "necessary-consumption", "bad-checksum", "bad-action", "bad-date"],
-)
+    ids=[
+        "restricted", "necessary-consumption", "bad-checksum", "bad-action", "bad-date",
+        "post-2015-org-code", "listed-org-code-shown", "short-id-with-name",
+    ],
+)  # fmt: skip
 def test_check_command_exit_codes(
     tmp_path: Path, list_csv: Path, args: list[str], code: int, text: str
 ) -> None:
@@ -265,3 +275,22 @@ def test_a_spot_check_loads_neither_polars_nor_duckdbs_python_layer(
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
     assert "LISTED" in done.stdout  # the answer came from the store
+
+
+@pytest.mark.parametrize(
+    ("argument", "is_id"),
+    [
+        ("4209021983****0510", True),
+        ("110105197801010028", True),
+        ("MA1MRHG2-0", True),  # an organisation code assigned after 2015: three digits
+        ("ma1mrhg20", True),
+        ("60056316-5", True),
+        ("张伟", False),
+        ("象州县腾飞商贸有限公司", False),
+        ("ABCDEFGHI", False),  # nine letters: no digit, a name
+    ],
+)
+def test_a_checked_argument_is_an_id_when_it_reads_as_one(argument: str, is_id: bool) -> None:
+    from blacklist_match.spot_check import looks_like_id
+
+    assert looks_like_id(argument) is is_id
