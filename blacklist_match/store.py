@@ -84,6 +84,21 @@ _NUMBERED_TABLES: Final = ("records",)
 _ORDER = "__order"
 
 
+_REMOVAL_ENDS_DEBTOR: Final = """(
+    (r.removal_id_norm IS NULL AND r.removal_name IS NULL)
+    OR r.removal_id_norm = e.id_norm
+    OR (r.removal_id_norm IS NULL AND r.removal_name = e.name_key)
+    OR (e.mask_key IS NOT NULL AND length(r.removal_id_norm) = 18
+        AND (e.id_kind = 'masked_resident_id' OR contains(r.removal_id_norm, '*'))
+        AND left(r.removal_id_norm, 10) || right(r.removal_id_norm, 4) = e.mask_key
+        AND (r.removal_name IS NULL OR r.removal_name = e.name_key)))"""
+"""SQL: the removal notice ``r`` ends the list entry ``e`` of its case: a notice without a
+debtor ends every debtor of the case; one with an ID ends the debtor with that ID, and a
+person listed with a masked number when the notice's full number fits the mask (the 14
+visible characters equal; a name given must be the debtor's too), or the other way round;
+one with a name only, the debtor of that name."""
+
+
 @dataclass
 class LoadReport:
     """What one file's load did."""
@@ -95,6 +110,9 @@ class LoadReport:
     unchanged: int = 0
     quarantined: int = 0
     ended: int = 0
+    unmatched: int = 0
+    """Removal notices naming a debtor (by ID or name) that no debtor of their listed case
+    is: kept (a later list load is checked against them), and worth a look."""
     reasons: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
     """True when this exact file was loaded before: nothing was read again."""
@@ -679,9 +697,7 @@ class Store:
                 ) AS e
                 LEFT JOIN removals r
                   ON r.case_key = e.case_key AND r.removed_on >= e.listed_from
-                 AND ((r.removal_id_norm IS NULL AND r.removal_name IS NULL)
-                      OR r.removal_id_norm = e.id_norm
-                      OR (r.removal_id_norm IS NULL AND r.removal_name = e.name_key))
+                 AND {_REMOVAL_ENDS_DEBTOR}
                 GROUP BY e.entry_id, e.listed_from
             ) AS ends
               ON target.entry_id = ends.entry_id AND target.listed_from = ends.listed_from
@@ -733,6 +749,23 @@ class Store:
             report.loaded = int(con.execute("SELECT count(*) FROM staged").fetchall()[0][0])
             report.unchanged = removals.height - report.loaded
             report.ended = self._refresh_listed_until(con, load_id, all_entries=False)
+            report.unmatched = int(
+                con.execute(
+                    f"""
+                    SELECT count(*) FROM staged r
+                    WHERE (r.removal_id_norm IS NOT NULL OR r.removal_name IS NOT NULL)
+                      AND r.case_key IN (SELECT case_key FROM list_entries)
+                      AND NOT EXISTS (SELECT 1 FROM list_entries e
+                                      WHERE e.case_key = r.case_key AND {_REMOVAL_ENDS_DEBTOR})
+                    """
+                ).fetchall()[0][0]
+            )
+            if report.unmatched:
+                log.warning(
+                    "%s: %d removal notice(s) name a debtor that no debtor of the case is",
+                    path,
+                    report.unmatched,
+                )
             con.execute("DROP TABLE staged")
 
         return self._load("removals", path, read, write)

@@ -409,3 +409,71 @@ def test_a_debtor_listed_again_after_a_removal_is_listed_in_check_as_in_batch(
             if record_id == "BETWEEN"
             else [date(2019, 1, 10) if record_id == "BEFORE" else date(2021, 1, 5)]
         )
+
+
+# --- removal notices naming one debtor of a shared case ----------------------------------
+
+
+@pytest.mark.parametrize("named", ["full_id", "mask", "name", "nobody"])
+def test_a_removal_naming_one_debtor_of_a_shared_case_ends_that_debtor_alone(
+    tmp_path: Path, named: str
+) -> None:
+    """A case lists a person under a masked number and a company. A notice giving the
+    person's full number (which the list never shows), the mask, or the name ends the
+    person alone; one naming a debtor the case does not have ends nothing and is reported,
+    by the load and by the command."""
+    import shutil
+    import subprocess
+    import sys
+
+    from blacklist_match.store import Store
+
+    debtor = person_id("370102", "19800315", "123")
+    other = person_id("370102", "19800316", "123")  # another person: not in the case
+    case = "(2019)鲁0102执100号"
+    path = tmp_path / "list.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for name, number, rep in (
+            ("孙磊", debtor[:10] + "****" + debtor[14:], ""),
+            ("济南泉城机电有限公司", org("12345678"), "孙磊"),
+        ):
+            writer.writerow(
+                [case, name, "", "", number, rep, "某县人民法院", "山东", "2018年12月01日",
+                 "违反财产报告制度", "2019年01月10日"]
+            )  # fmt: skip
+    given = {
+        "full_id": (debtor, ""),
+        "mask": (debtor[:10] + "****" + debtor[14:], "孫磊"),
+        "name": ("", "孫磊"),  # traditional script
+        "nobody": (other, "孙磊"),
+    }[named]
+    removals = tmp_path / "removals.csv"
+    removals.write_text(
+        f"case_no,removed_on,reason,id_number,name\n{case},2020-06-01,履行完毕,{given[0]},"
+        f"{given[1]}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "r.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(path)
+        report = store.ingest_removals(removals)
+        ended = store.con.execute(
+            "SELECT name, listed_until FROM list_entries ORDER BY name"
+        ).fetchall()
+    person_end = None if named == "nobody" else date(2020, 6, 1)
+    assert ended == [("孙磊", person_end), ("济南泉城机电有限公司", None)]
+    assert (report.ended, report.unmatched) == ((0, 1) if named == "nobody" else (1, 0))
+    command = shutil.which("blacklist-match", path=str(Path(sys.executable).parent))
+    assert command
+    again = tmp_path / "again.csv"  # the same notice in another file, through the command
+    again.write_text(removals.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh = tmp_path / "c.duckdb"
+    for kind, file in (("list", path), ("removals", again)):
+        done = subprocess.run(
+            [command, "ingest", kind, str(file), "--db", str(fresh)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert ("name a debtor" in done.stdout) is (named == "nobody")

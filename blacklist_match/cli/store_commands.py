@@ -38,6 +38,11 @@ def _print_report(report: object) -> None:
     if report.ended:
         line += f", entries ended {report.ended}"
     typer.echo(line)
+    if report.unmatched:
+        typer.echo(
+            f"  {report.unmatched} removal notice(s) name a debtor (by ID or name) that no "
+            "debtor of the case is: nothing was ended for them"
+        )
     for reason, count in sorted(report.reasons.items(), key=lambda item: -item[1]):
         typer.echo(f"  quarantined: {reason}: {count}")
 
