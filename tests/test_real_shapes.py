@@ -477,3 +477,35 @@ def test_a_removal_naming_one_debtor_of_a_shared_case_ends_that_debtor_alone(
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     assert ("name a debtor" in done.stdout) is (named == "nobody")
+
+
+# --- an all-digit USCC that is also a valid person number --------------------------------
+
+
+def test_a_companys_uscc_that_also_reads_as_a_person_number_is_its_uscc(tmp_path: Path) -> None:
+    """``91 320119 850101334 6`` passes the USCC check and, read as a new foreign permanent
+    resident number, the person check too (born 1985-01-01). Where the subject is known to
+    be an entity (a record's type, an entry's legal representative) it is the USCC: it
+    cross-walks to the organisation code inside it, both ways."""
+    code = org("85010133")
+    number = uscc_of("91", "320119", code)
+    assert classify(number).kind == "foreign_pr"
+    assert classify(number, "entity").kind == "uscc"
+    listed_uscc = screener_for(
+        tmp_path, [("(2019)苏0102执7号", "南京金陵精工有限公司", "", "", number, "李明")]
+    )
+    answers = listed_cases(
+        listed_uscc,
+        [("BY_CODE", "entity", "南京金陵精工有限公司", code[:8] + "-" + code[8:]),
+         ("BY_USCC", "entity", "南京金陵精工有限公司", number)],
+    )  # fmt: skip
+    case = "(2019)苏0102执7号"
+    assert answers["BY_CODE"] == ({(case, "id_crosswalk")}, {(case, "id_crosswalk")})
+    assert answers["BY_USCC"] == ({(case, "exact_id")}, {(case, "exact_id")})
+    (tmp_path / "code").mkdir()
+    listed_code = screener_for(
+        tmp_path / "code", [("(2019)苏0102执8号", "南京金陵精工有限公司", "", "", code, "李明")]
+    )
+    answers = listed_cases(listed_code, [("R", "entity", "南京金陵精工有限公司", number)])
+    case = "(2019)苏0102执8号"
+    assert answers["R"] == ({(case, "id_crosswalk")}, {(case, "id_crosswalk")})

@@ -98,7 +98,7 @@ def _masked(frame: pl.DataFrame) -> list[pl.LazyFrame]:
     return [_result(checked, _kind(IdKind.MASKED_RESIDENT_ID), value, problem)]
 
 
-def _eighteen(frame: pl.DataFrame) -> list[pl.LazyFrame]:
+def _eighteen(frame: pl.DataFrame, has_subject: bool) -> list[pl.LazyFrame]:
     first = _codes.code_at(N, 18, 0)
     permit = pl.any_horizontal(N.str.starts_with(prefix) for prefix in resident_id.PERMIT_PREFIXES)
     person_kind = (
@@ -119,7 +119,17 @@ def _eighteen(frame: pl.DataFrame) -> list[pl.LazyFrame]:
     )
     kind, person_problem = pl.col("person_kind"), pl.col("person_problem")
     person_ok = person_problem.is_null()
-    parts = [_result(frame.lazy().filter(person_ok), kind, N, _codes.no_problem())]
+    valid_person = frame.lazy().filter(person_ok)
+    if has_subject:  # an entity's number valid both ways (all digits) is read as a USCC
+        valid_person = valid_person.with_columns(
+            person_kind=pl.when(
+                _is_subject("entity", has_subject)
+                & uscc.problem_code_from_sums(N, uscc.symbol_sums_expr(N)).is_null()
+            )
+            .then(_kind(IdKind.USCC))
+            .otherwise(kind)
+        )
+    parts = [_result(valid_person, kind, N, _codes.no_problem())]
     rest_frame, masks = _x_masks(frame.filter(~person_ok))
     parts.extend(masks)
     rest = rest_frame.lazy()
@@ -306,7 +316,7 @@ def classify_series(numbers: pl.Series, subject_type: pl.Series | None = None) -
     builders = {
         _PLACEHOLDER: _placeholders,
         _MASK: _masked,
-        _LEN18: _eighteen,
+        _LEN18: lambda part: _eighteen(part, has_subject),
         _LEN15: lambda part: _fifteen(part, has_subject),
         _LEN9: _nine,
         _OTHER: lambda part: _other_length(part, has_subject),

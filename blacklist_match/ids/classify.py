@@ -124,13 +124,15 @@ def _matches(pattern: str, number: str) -> bool:
     return re.search(pattern, number) is not None
 
 
-def _classify18(number: str) -> Classification:
+def _classify18(number: str, subject_type: str | None) -> Classification:
     if not _matches(ALNUM18_RE, number):
         return Classification(IdKind.UNKNOWN, None, "format")
     person_kind = _person_kind(number)
     if _matches(PERSON18_RE, number):
         value, problem = _reading(_PERSON_MODULES[person_kind], number)
         if problem is None:
+            if subject_type == "entity" and _reading(uscc, number)[1] is None:
+                return Classification(IdKind.USCC, value, None)  # valid both ways
             return Classification(person_kind, value, None)
     else:
         problem = _reading(_PERSON_MODULES[person_kind], number)[1]
@@ -187,7 +189,9 @@ def classify(text: object, subject_type: str | None = None) -> Classification:
     """Classify one raw identifier; never raises for bad input (see the module docstring).
 
     ``subject_type`` (``'person'`` / ``'entity'``, the SubjectType values) only decides
-    between the two readings of a 15-digit number.
+    between two valid readings: of a 15-digit number (an old resident ID or a registration
+    number), and of 18 digits that are both a person's number and a USCC (an entity's is
+    the USCC; without the hint the person's reading stands).
     """
     number = _clean.compact(text)
     if _clean.is_placeholder(number):
@@ -196,7 +200,7 @@ def classify(text: object, subject_type: str | None = None) -> Classification:
         value, problem = _reading(masked_id, number)
         return Classification(IdKind.MASKED_RESIDENT_ID, value, problem)
     if len(number) == 18:
-        return _classify18(number)
+        return _classify18(number, subject_type)
     if len(number) == 15:
         return _classify15(number, subject_type)
     if len(number) == 9:
