@@ -347,6 +347,21 @@ def _partial_masks(k: Keys, lookup: Lookup) -> list[Candidate]:
     return found
 
 
+def namesakes_without_the_id(k: Keys, lookup: Lookup) -> list[Candidate]:
+    """For a check by a person's name alone (no number given at all): the listed persons of
+    that name whose number the list shows (in full or masked), which no tier pairs with a
+    subject that has no number (same names are far too common, DOMAIN.md 6). They answer
+    the clerk's "is a 张伟 listed?"; the caller shows them as needing an ID, never as a
+    match a rule acts on, and the batch has no twin of them."""
+    if k.subject_type != "person" or k.name_core is None or k.id_norm is not None:
+        return []
+    return [
+        _person_by_name(entry, "person_name_equal_id_not_given")
+        for entry in lookup.persons_by_name_core(k.name_core)
+        if entry.id_norm is not None or entry.id_alt_norm is not None
+    ]
+
+
 def _person_by_name(entry: Entry, evidence: str) -> Candidate:
     """A review-only ``name_only`` candidate for a listed person."""
     return Candidate(entry, "name_only", scores.NAME_ONLY_PERSON, "debtor", "debtor", evidence)

@@ -31,7 +31,13 @@ from blacklist_match.lookup import (
     load_memory_index,
 )
 from blacklist_match.match.evidence import EVIDENCE_ZH, ROLE_ZH
-from blacklist_match.scalar_match import Candidate, Keys, subject_key, subject_keys
+from blacklist_match.scalar_match import (
+    Candidate,
+    Keys,
+    namesakes_without_the_id,
+    subject_key,
+    subject_keys,
+)
 from blacklist_match.scalar_match import candidates as candidates_of
 from blacklist_match.schema import TIER_RANK
 
@@ -73,7 +79,10 @@ class Decision(BaseModel):
     """With an action: a rule blocks or calls for review. Without: a listing applies on
     evidence strong enough to block (not a name alone, not a one-edit ID)."""
     listings: list[Flag]
-    """Every listing that applies to the subject on the date (rule fields empty)."""
+    """Every listing that applies to the subject on the date (rule fields empty); for a
+    person's name alone, also the listed persons of that name whose number the list shows
+    (tier ``name_only``, evidence ``person_name_equal_id_not_given``: an ID confirms or
+    rules them out; no rule acts on them)."""
     flags: list[Flag]
     """With an action: one per (listing, rule) that restricts it; empty without one."""
     needs_id: bool = False
@@ -370,7 +379,14 @@ class Screener:
             "amount": amount,
             "subject_type": subject.subject_type,
         }
-        listings = sorted((_flag(c, None, confirmed) for c in candidates), key=lambda f: f.case_no)
+        by_name = (
+            [c for c in namesakes_without_the_id(subject, lookup) if listed_on(c.entry, on, as_of)]
+            if subject_id is None or not subject_id.strip()
+            else []
+        )  # listings to confirm with an ID: no rule acts on them, as in the batch
+        listings = sorted(
+            (_flag(c, None, confirmed) for c in [*candidates, *by_name]), key=lambda f: f.case_no
+        )
         flags = sorted(
             (
                 _flag(candidate, rule, confirmed)

@@ -109,7 +109,14 @@ def _print(
     if decision.needs_id:
         echo(f"{who}: possible listings by name only; an ID number is needed to confirm")
     if action:
-        verdict = f"RESTRICTED for {action}" if decision.restricted else f"{action} not restricted"
+        blocked = any(flag.action == "block" for flag in decision.flags)
+        verdict = (
+            f"{action} not restricted"
+            if not decision.restricted
+            else f"RESTRICTED for {action}"
+            if blocked
+            else f"REVIEW NEEDED before {action}: a rule calls for a person to review it"
+        )
     else:
         verdict = "LISTED" if decision.restricted else "possibly listed"
     echo(f"{who}: {verdict}")
@@ -120,7 +127,11 @@ def _print(
         echo(f"{head} [{flag.tier}, {flag.score:.2f}]")
         echo(f"    {flag.explanation}")
     if action and not decision.flags:
-        echo("  (listed, but no rule restricts this action)")
+        echo(
+            "  (an ID number is needed to tell whether a restriction applies)"
+            if decision.needs_id
+            else "  (listed, but no rule restricts this action)"
+        )
 
 
 def parser() -> argparse.ArgumentParser:

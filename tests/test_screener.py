@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -294,3 +295,57 @@ def test_a_checked_argument_is_an_id_when_it_reads_as_one(argument: str, is_id: 
     from blacklist_match.spot_check import looks_like_id
 
     assert looks_like_id(argument) is is_id
+
+
+def test_a_name_alone_lists_the_listed_namesakes_as_needing_an_id(
+    tmp_path: Path, list_csv: Path
+) -> None:
+    """The list shows 张伟 under a masked number: ``check 张伟`` (or 張偉) lists that case as
+    a candidate an ID must confirm, restricts nothing (no rule acts on a name alone, as in
+    the batch) and exits 0."""
+    assert ENTRY_POINT
+    db = tmp_path / "n.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(list_csv)
+    shown = subprocess.run([ENTRY_POINT, "check", "张伟", "--db", str(db)], capture_output=True,
+                           text=True, check=False)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "an ID number is needed to confirm" in shown.stdout
+    assert "（2019）鄂0902执1194号" in shown.stdout
+    done = subprocess.run(
+        [ENTRY_POINT, "check", "張偉", "--action", "consumption/flight", "--json", "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert (answer["restricted"], answer["flags"], answer["needs_id"]) == (False, [], True)
+    assert [(f["case_no"], f["tier"], f["evidence"]) for f in answer["listings"]] == [
+        ("（2019）鄂0902执1194号", "name_only", "person_name_equal_id_not_given")
+    ]
+    with_id = Screener.open(db).check("420902198305120510", "张伟", date=date(2024, 1, 1))
+    assert [f.evidence for f in with_id.listings] == [
+        "masked_id_compatible_name_equal_age_consistent"
+    ]
+
+
+def test_check_says_review_needed_when_the_rules_only_call_for_review(tmp_path: Path) -> None:
+    """A debtor listed without a number, checked by name for a restricted action: the rule
+    calls for review (name-only evidence never blocks). Exit 3, printed as a review."""
+    assert ENTRY_POINT
+    listed = tmp_path / "list.csv"
+    listed.write_text(
+        "案号,被执行人姓名/名称,性别,年龄,身份证号码/组织机构代码,执行法院,发布时间\n"
+        "(2019)鲁0102执300号,吴敏,女,40,暂无,济南市历下区人民法院,2019年01月10日\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "r.duckdb"
+    with Store.open(db) as store:
+        store.ingest_list(listed)
+    done = subprocess.run(
+        [ENTRY_POINT, "check", "吴敏", "--action", "consumption/flight", "--date", "2020-01-01",
+         "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert "REVIEW NEEDED before consumption/flight" in done.stdout
+    assert "RESTRICTED" not in done.stdout

@@ -44,6 +44,9 @@ EVIDENCE_ZH: Final = {
     "person_name_equal_no_id": (
         "姓名与名单所列姓名一致，双方均无可用证件号码（仅姓名相同，需人工核实）"
     ),
+    "person_name_equal_id_not_given": (
+        "姓名与名单所列姓名一致，未提供证件号码（名单所列人员有证件号码，需提供证件号码方可确认）"
+    ),
     "company_core_name_equal_no_id": (
         "单位名称（去除组织形式和地名后）与名单所列名称一致，一方无可用单位代码（需人工核实）"
     ),
