@@ -131,20 +131,27 @@ def _age_consistent(id_norm: str, entry: Entry) -> bool:
 
 
 def _exact_id(k: Keys, lookup: Lookup) -> list[Candidate]:
-    found = []
     keys: list[str] = []
     if k.id_norm is not None and k.id_kind != MASKED:
         keys.append(k.id_norm)
     if k.id_alt_norm is not None:
         keys.append(k.id_alt_norm)
     old_id_read = "resident_id" in (k.id_kind, k.id_alt_kind)  # as ``identity._EVIDENCE``
+    equal: dict[tuple[str, date], tuple[Entry, bool]] = {}  # per listing: any 18-digit reading
     for value in keys:
         for entry in lookup.by_id([value]):
-            upgraded = old_id_read and 15 in (_raw_len(k.subject_id), _raw_len(entry.id_number))
-            evidence = "id_equal_after_15_to_18" if upgraded else "id_equal"
-            found.append(
-                Candidate(entry, "exact_id", scores.EXACT_ID, "debtor", "debtor", evidence)
-            )
+            listing = _listing(entry)
+            upgraded = equal.get(listing, (entry, False))[1] or len(value) == 18
+            equal[listing] = (entry, upgraded)
+    found = []
+    for entry, eighteen in equal.values():
+        upgraded = (
+            old_id_read
+            and eighteen  # a registration number's reading stays at 15 digits
+            and 15 in (_raw_len(k.subject_id), _raw_len(entry.id_number))
+        )
+        evidence = "id_equal_after_15_to_18" if upgraded else "id_equal"
+        found.append(Candidate(entry, "exact_id", scores.EXACT_ID, "debtor", "debtor", evidence))
     return found
 
 

@@ -509,3 +509,30 @@ def test_a_companys_uscc_that_also_reads_as_a_person_number_is_its_uscc(tmp_path
     answers = listed_cases(listed_code, [("R", "entity", "南京金陵精工有限公司", number)])
     case = "(2019)苏0102执8号"
     assert answers["R"] == ({(case, "id_crosswalk")}, {(case, "id_crosswalk")})
+
+
+def test_a_number_equal_as_a_registration_number_is_not_said_to_be_upgraded(
+    tmp_path: Path,
+) -> None:
+    """A company listed under a 15-digit registration number that is also a valid old
+    resident ID; a record with no subject type carries the same digits. They pair on the
+    registration number's reading, which is never upgraded to 18 digits: the evidence says
+    the numbers are equal, not equal after an upgrade, in batch and check alike."""
+    company = "济南鲁信精密机械有限公司"
+    screener = screener_for(
+        tmp_path, [("(2016)鲁0102执31号", company, "", "", AMBIGUOUS_OLD_ID, "王建社")]
+    )
+    record = pl.DataFrame(
+        {
+            "record_id": ["R1"], "agency": ["a"], "record_type": ["credit"],
+            "sub_type": ["bank_loan"], "subject_type": [None], "subject_name": [company],
+            "subject_id": [AMBIGUOUS_OLD_ID], "event_date": [date(2020, 1, 1)],
+            "amount": [1000.0],
+        },
+        schema_overrides={"subject_type": pl.String},
+    )  # fmt: skip
+    batch = set(screener.screen(record)["evidence"])
+    decision = screener.check(
+        AMBIGUOUS_OLD_ID, company, action="credit/bank_loan", date=date(2020, 1, 1)
+    )
+    assert batch == {flag.evidence for flag in decision.flags} == {"id_equal"}

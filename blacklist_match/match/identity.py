@@ -197,7 +197,12 @@ _EVIDENCE: Final = f"""CASE WHEN p.tier = 'exact_id'
          AND 'resident_id' IN (r.id_kind, r.id_alt_kind)
          AND ({_CLEAN_LENGTH.format(col="r.subject_id")} = 15
               OR {_CLEAN_LENGTH.format(col="e.id_number")} = 15)
+         AND (coalesce(length(r.id_norm) = 18 AND r.id_norm IN (e.id_norm, e.id_alt_norm), false)
+              OR coalesce(length(r.id_alt_norm) = 18
+                          AND r.id_alt_norm IN (e.id_norm, e.id_alt_norm), false))
     THEN 'id_equal_after_15_to_18' ELSE p.evidence END"""
+"""A 15-digit number equal once upgraded to 18 digits says so; one equal as it stands (the
+registration-number reading of a 15-digit number, which is never upgraded) is ``id_equal``."""
 
 
 def stage_relations(con: duckdb.DuckDBPyConnection) -> None:
