@@ -270,25 +270,35 @@ def test_a_given_name_ending_like_an_organisation_keeps_the_persons_reading(
     assert answers["R2"] == ({("(2019)鲁0102执52号", "fuzzy_id_name")},) * 2
 
 
-def test_an_old_id_read_both_ways_gives_one_evidence_in_batch_and_check(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("listed", "representative", "action", "evidence"),
+    [
+        ("王建社", "", "consumption/flight", "id_equal_after_15_to_18"),
+        # a company listed under the digits as its registration number (its legal
+        # representative says it is one): equal as they stand, a reading never upgraded
+        ("济南鲁信精密机械有限公司", "王建社", "credit/bank_loan", "id_equal"),
+    ],
+)
+def test_an_old_id_read_both_ways_gives_one_evidence_in_batch_and_check(
+    tmp_path: Path, listed: str, representative: str, action: str, evidence: str
+) -> None:
     screener = screener_for(
-        tmp_path, [("(2019)鲁0102执53号", "王建社", "", "", AMBIGUOUS_OLD_ID, "")]
+        tmp_path, [("(2019)鲁0102执53号", listed, "", "", AMBIGUOUS_OLD_ID, representative)]
     )
+    record_type, sub_type = action.split("/")
     record = pl.DataFrame(
         {
-            "record_id": ["R1"], "agency": ["a"], "record_type": ["consumption"],
-            "sub_type": ["flight"], "subject_type": [None], "subject_name": ["王建社"],
+            "record_id": ["R1"], "agency": ["a"], "record_type": [record_type],
+            "sub_type": [sub_type], "subject_type": [None], "subject_name": [listed],
             "subject_id": [AMBIGUOUS_OLD_ID], "event_date": [date(2020, 1, 1)],
             "amount": [1000.0],
         },
         schema_overrides={"subject_type": pl.String},
     )  # fmt: skip
     batch = set(screener.screen(record)["evidence"])
-    decision = screener.check(
-        AMBIGUOUS_OLD_ID, "王建社", action="consumption/flight", date=date(2020, 1, 1)
-    )
+    decision = screener.check(AMBIGUOUS_OLD_ID, listed, action=action, date=date(2020, 1, 1))
     alone = {flag.evidence for flag in decision.flags}
-    assert batch == alone == {"id_equal_after_15_to_18"}
+    assert batch == alone == {evidence}
 
 
 # --- the 19-character aggregator mask shows one month digit (DOMAIN.md 1.3) ---------------
@@ -509,30 +519,3 @@ def test_a_companys_uscc_that_also_reads_as_a_person_number_is_its_uscc(tmp_path
     answers = listed_cases(listed_code, [("R", "entity", "南京金陵精工有限公司", number)])
     case = "(2019)苏0102执8号"
     assert answers["R"] == ({(case, "id_crosswalk")}, {(case, "id_crosswalk")})
-
-
-def test_a_number_equal_as_a_registration_number_is_not_said_to_be_upgraded(
-    tmp_path: Path,
-) -> None:
-    """A company listed under a 15-digit registration number that is also a valid old
-    resident ID; a record with no subject type carries the same digits. They pair on the
-    registration number's reading, which is never upgraded to 18 digits: the evidence says
-    the numbers are equal, not equal after an upgrade, in batch and check alike."""
-    company = "济南鲁信精密机械有限公司"
-    screener = screener_for(
-        tmp_path, [("(2016)鲁0102执31号", company, "", "", AMBIGUOUS_OLD_ID, "王建社")]
-    )
-    record = pl.DataFrame(
-        {
-            "record_id": ["R1"], "agency": ["a"], "record_type": ["credit"],
-            "sub_type": ["bank_loan"], "subject_type": [None], "subject_name": [company],
-            "subject_id": [AMBIGUOUS_OLD_ID], "event_date": [date(2020, 1, 1)],
-            "amount": [1000.0],
-        },
-        schema_overrides={"subject_type": pl.String},
-    )  # fmt: skip
-    batch = set(screener.screen(record)["evidence"])
-    decision = screener.check(
-        AMBIGUOUS_OLD_ID, company, action="credit/bank_loan", date=date(2020, 1, 1)
-    )
-    assert batch == {flag.evidence for flag in decision.flags} == {"id_equal"}
