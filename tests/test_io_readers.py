@@ -148,11 +148,18 @@ def test_removals_and_officers_are_read(tmp_path: Path) -> None:
     officers.write_text(
         "entity_id,entity_name,person_name,person_id,role,start_date,end_date\n"
         "91110000600037341L,某公司,李明,110105197801010028,法定代表人,2010-01-01,\n"
+        "91110000600037341L,某公司,李明,110105197801010028,影响债务履行的直接责任人员,2010-01-01,\n"
+        "91110000600037341L,某公司,李明,110105197801010028,执行董事,2010-01-01,\n"
+        "91110000600037341L,某公司,李明,110105197801010028,监事会主席,2010-01-01,\n"
+        "91110000600037341L,某公司,李明,110105197801010028,财务负责人,2010-01-01,\n"
         "91110000600037341L,某公司,李明,110105197801010028,janitor,2010-01-01,\n",
         encoding="utf-8",
     )
     links, bad = read_officers(officers)
-    assert links["role"].to_list() == ["legal_representative"]
+    assert links["role"].to_list() == [
+        "legal_representative", "directly_responsible", "director", "supervisor",
+        "senior_manager",
+    ]  # fmt: skip
     assert bad["reason"].to_list() == ["unknown role"]
 
 

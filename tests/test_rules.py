@@ -339,7 +339,55 @@ def test_every_error_in_a_pack_is_reported_at_once(tmp_path: Path) -> None:
                 S.DEBTOR_TYPE: "entity",
                 S.TIER: "registry_link",
             },
+            [("SM-03-property-purchase", "block")],  # DOMAIN.md 4.2: D+4 (buying property)
+        ),
+        (
+            {
+                S.RECORD_TYPE: "honour",
+                S.SUB_TYPE: "civilised_unit",
+                S.SUBJECT_TYPE: "entity",
+                S.LINK: "entity_of_listed_person",
+                S.VIA: "director",
+                S.TIER: "registry_link",
+            },
+            [("HC-01-honour", "block")],
+        ),
+        (
+            {
+                S.RECORD_TYPE: "honour",
+                S.SUB_TYPE: "civilised_unit",
+                S.SUBJECT_TYPE: "entity",
+                S.LINK: "entity_of_listed_person",
+                S.VIA: "main_person_in_charge",
+                S.TIER: "registry_link",
+            },
             [],
+        ),
+        (
+            {
+                S.RECORD_TYPE: "subsidy",
+                S.SUB_TYPE: "technology_grant",
+                S.SUBJECT_TYPE: "entity",
+                S.LINK: "entity_of_listed_person",
+                S.VIA: "main_person_in_charge",
+                S.TIER: "registry_link",
+            },
+            [],
+        ),
+        (
+            {
+                S.RECORD_TYPE: "credit",
+                S.SUB_TYPE: "bank_loan",
+                S.SUBJECT_TYPE: "entity",
+                S.LINK: "entity_of_listed_person",
+                S.VIA: "main_person_in_charge",
+                S.TIER: "registry_link",
+            },
+            [("HC-02-credit", "review")],  # credit names the main person in charge too
+        ),
+        (
+            {S.RECORD_TYPE: "licence", S.SUB_TYPE: "financing_guarantee_company"},
+            [("SI-09-financing-guarantee", "block")],
         ),
         ({S.SUB_TYPE: "rated_resort"}, [("HX-05-rated-resort-spending", "review")]),
         (
@@ -357,7 +405,12 @@ def test_every_error_in_a_pack_is_reported_at_once(tmp_path: Path) -> None:
         "preference-via-director",
         "subsidy-via-supervisor",
         "housing-via-controller",
-        "land-right-debtor-only",
+        "land-right-via-controller",
+        "honour-via-director",
+        "honour-not-via-main-person",
+        "preference-not-via-main-person",
+        "credit-via-main-person",
+        "financing-guarantee-prohibited",
         "resort-cap-debtor",
         "resort-cap-not-the-four",
     ],
@@ -403,7 +456,7 @@ CATEGORY_CASES = [
     ("honour_and_credit", "HC-no-unrestricted", TENGFEI, "credit", "deposit_account",
      "2020-06-01", None),
     ("special_market_transaction", "SM-yes", TENGFEI, "asset_transaction", "land_use_right",
-     "2020-06-01", ("SM-01-land-and-resources", "block")),
+     "2020-06-01", ("SM-03-property-purchase", "block")),
     ("special_market_transaction", "SM-no-before-listing", WANG, "asset_transaction",
      "land_use_right", "2015-01-01", None),
     ("high_consumption", "HX-yes", ZHANG, "consumption", "flight", "2020-06-01",

@@ -80,15 +80,27 @@ ROLE_VALUES: Final = {
     "负责人": S.Role.MAIN_PERSON_IN_CHARGE.value,
     "主要负责人": S.Role.MAIN_PERSON_IN_CHARGE.value,
     "实际控制人": S.Role.ACTUAL_CONTROLLER.value,
+    "影响债务履行的直接责任人员": S.Role.DIRECTLY_RESPONSIBLE.value,
     "直接责任人员": S.Role.DIRECTLY_RESPONSIBLE.value,
     "直接责任人": S.Role.DIRECTLY_RESPONSIBLE.value,
     "董事": S.Role.DIRECTOR.value,
     "董事长": S.Role.DIRECTOR.value,
+    "副董事长": S.Role.DIRECTOR.value,
+    "执行董事": S.Role.DIRECTOR.value,
     "监事": S.Role.SUPERVISOR.value,
+    "监事会主席": S.Role.SUPERVISOR.value,
+    "职工监事": S.Role.SUPERVISOR.value,
     "高级管理人员": S.Role.SENIOR_MANAGER.value,
     "经理": S.Role.SENIOR_MANAGER.value,
     "总经理": S.Role.SENIOR_MANAGER.value,
+    "副经理": S.Role.SENIOR_MANAGER.value,
+    "副总经理": S.Role.SENIOR_MANAGER.value,
+    "财务负责人": S.Role.SENIOR_MANAGER.value,
+    "董事会秘书": S.Role.SENIOR_MANAGER.value,
 }
+"""Registry titles, as DOMAIN.md 3 names the roles and as company registries write them
+(the Company Law's senior managers: managers and deputies, the financial officer and the
+board secretary)."""
 ROLE_NAMES: Final = frozenset(r.value for r in S.Role)
 
 
