@@ -99,6 +99,27 @@ visible characters equal; a name given must be the debtor's too), or the other w
 one with a name only, the debtor of that name."""
 
 
+LISTED_MINOR: Final = (
+    "a minor listed: the published age, or the birth date in the full ID, is under 18"
+)
+"""DOMAIN.md 2.3: minors must not be listed; one on the list is a data error. The entry is
+loaded as published (the court's list is what agencies must act on) and the load says so."""
+
+
+def _listed_minors(entries: pl.DataFrame) -> int:
+    """How many person entries show a debtor under 18 on the day they were published."""
+    published = pl.col(S.PUBLISHED_ON)
+    full = pl.col(S.ID_KIND).is_in(["resident_id", "residence_permit", "foreign_pr"]) & (
+        pl.col(S.ID_NORM).str.len_chars() == 18
+    )
+    born = pl.col(S.ID_NORM).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    adult_on = born.dt.offset_by("18y")
+    minor = (pl.col(S.DEBTOR_TYPE) == "person") & (
+        (pl.col(S.AGE) < 18) | (full & (published < adult_on))
+    )
+    return int(entries.select(minor.fill_null(False).sum()).item())
+
+
 @dataclass
 class LoadReport:
     """What one file's load did."""
@@ -111,6 +132,8 @@ class LoadReport:
     quarantined: int = 0
     ended: int = 0
     unmatched: int = 0
+    warnings: dict[str, int] = field(default_factory=dict)
+    """Rows loaded but worth a look, by what is odd about them (a listed minor)."""
     """Removal notices naming a debtor (by ID or name) that no debtor of their listed case
     is: kept (a later list load is checked against them), and worth a look."""
     reasons: dict[str, int] = field(default_factory=dict)
@@ -470,6 +493,9 @@ class Store:
 
         def write(con: duckdb.DuckDBPyConnection, keyed: pl.DataFrame, load_id: int,
                   report: LoadReport) -> None:  # fmt: skip
+            minors = _listed_minors(keyed)
+            if minors:
+                report.warnings[LISTED_MINOR] = minors
             self._write_entries(con, keyed, load_id, report, snapshot)
 
         return self._load(
@@ -760,12 +786,6 @@ class Store:
                     """
                 ).fetchall()[0][0]
             )
-            if report.unmatched:
-                log.warning(
-                    "%s: %d removal notice(s) name a debtor that no debtor of the case is",
-                    path,
-                    report.unmatched,
-                )
             con.execute("DROP TABLE staged")
 
         return self._load("removals", path, read, write)

@@ -519,3 +519,29 @@ def test_a_companys_uscc_that_also_reads_as_a_person_number_is_its_uscc(tmp_path
     answers = listed_cases(listed_code, [("R", "entity", "南京金陵精工有限公司", number)])
     case = "(2019)苏0102执8号"
     assert answers["R"] == ({(case, "id_crosswalk")}, {(case, "id_crosswalk")})
+
+
+# --- a minor on the list: a data error (DOMAIN.md 2.3) -----------------------------------
+
+
+def test_a_listed_minor_is_loaded_as_published_and_the_load_says_so(tmp_path: Path) -> None:
+    """Minors must not be listed: one on the list is a data error. The entries load as
+    published (an agency acts on the court's list) and the load counts them: a full ID
+    that makes the debtor 10 on the publication day, a published age of 15; an adult
+    whose mask hides the birthday is not counted."""
+    from blacklist_match.store import LISTED_MINOR, Store
+
+    child = person_id("370102", "20100101", "123")
+    adult = person_id("370102", "19800315", "124")
+    screener_for(
+        tmp_path,
+        [
+            ("(2020)鲁0102执1号", "孙小明", "男", "", child, ""),
+            ("(2020)鲁0102执2号", "孙小红", "女", "15", adult[:10] + "****" + adult[14:], ""),
+            ("(2020)鲁0102执3号", "孙大明", "男", "38", adult[:10] + "****" + adult[14:], ""),
+        ],
+    )
+    with Store.open(tmp_path / "m.duckdb") as store:
+        report = store.ingest_list(tmp_path / "list.csv")
+        loaded = store.con.execute("SELECT count(*) FROM list_entries").fetchall()[0][0]
+    assert (loaded, report.warnings) == (3, {LISTED_MINOR: 2})

@@ -38,6 +38,8 @@ def _print_report(report: object) -> None:
     if report.ended:
         line += f", entries ended {report.ended}"
     typer.echo(line)
+    for warning, count in report.warnings.items():
+        typer.echo(f"  warning: {count} row(s): {warning}")
     if report.unmatched:
         typer.echo(
             f"  {report.unmatched} removal notice(s) name a debtor (by ID or name) that no "
