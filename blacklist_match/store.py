@@ -112,12 +112,11 @@ def _listed_minors(entries: pl.DataFrame) -> int:
     full = pl.col(S.ID_KIND).is_in(["resident_id", "residence_permit", "foreign_pr"]) & (
         pl.col(S.ID_NORM).str.len_chars() == 18
     )
+    young = pl.col(S.AGE) < 18
+    checked = entries.filter((pl.col(S.DEBTOR_TYPE) == "person") & (young | full).fill_null(False))
     born = pl.col(S.ID_NORM).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    adult_on = born.dt.offset_by("18y")
-    minor = (pl.col(S.DEBTOR_TYPE) == "person") & (
-        (pl.col(S.AGE) < 18) | (full & (published < adult_on))
-    )
-    return int(entries.select(minor.fill_null(False).sum()).item())
+    minor = young | (full & (published < born.dt.offset_by("18y")))
+    return int(checked.select(minor.fill_null(False).sum()).item())
 
 
 @dataclass
