@@ -361,18 +361,13 @@ def test_every_error_in_a_pack_is_reported_at_once(tmp_path: Path) -> None:
                 S.VIA: "main_person_in_charge",
                 S.TIER: "registry_link",
             },
-            [],
+            # conditions.roles would narrow the debtor link too (its via is "debtor")
+            [("HC-01-honour", "block")],
         ),
+        ({S.RECORD_TYPE: "honour", S.SUB_TYPE: "civilised_unit"}, [("HC-01-honour", "block")]),
         (
-            {
-                S.RECORD_TYPE: "subsidy",
-                S.SUB_TYPE: "technology_grant",
-                S.SUBJECT_TYPE: "entity",
-                S.LINK: "entity_of_listed_person",
-                S.VIA: "main_person_in_charge",
-                S.TIER: "registry_link",
-            },
-            [],
+            {S.RECORD_TYPE: "subsidy", S.SUB_TYPE: "technology_grant"},
+            [("GS-02-preferential-support", "notify")],
         ),
         (
             {
@@ -407,8 +402,9 @@ def test_every_error_in_a_pack_is_reported_at_once(tmp_path: Path) -> None:
         "housing-via-controller",
         "land-right-via-controller",
         "honour-via-director",
-        "honour-not-via-main-person",
-        "preference-not-via-main-person",
+        "honour-via-main-person",
+        "honour-debtor-itself",
+        "preference-debtor-itself",
         "credit-via-main-person",
         "financing-guarantee-prohibited",
         "resort-cap-debtor",
