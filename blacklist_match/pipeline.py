@@ -17,10 +17,18 @@ from typing import Any
 
 import polars as pl
 
+from blacklist_match import schema as S
 from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.match.identity import find_candidates
 from blacklist_match.report.flags import build_flags
-from blacklist_match.review import FLAG_KEY, STATUS, FlagStatus, flag_key_expr
+from blacklist_match.review import (
+    FLAG_KEY,
+    STATUS,
+    SUBJECT_KEY,
+    FlagStatus,
+    flag_key_expr,
+    suppress_rejected,
+)
 from blacklist_match.rules import RulePack, apply_rules
 from blacklist_match.store import MEMORY, LoadReport, Store
 from blacklist_match.util import query_frame
@@ -54,6 +62,9 @@ def screen_store(
     ).with_columns(
         pl.lit(FlagStatus.NEW.value).alias(STATUS),
         flag_key_expr().alias(FLAG_KEY),
+    )
+    flags = suppress_rejected(  # a store the library screens against keeps its decisions
+        store.con, flags, candidates.select(S.RECORD_ID, SUBJECT_KEY), as_of or date.today()
     )
     status = store.status(today=as_of)
     counts = {

@@ -282,9 +282,7 @@ def _current_states(context: pl.DataFrame, keyed: pl.DataFrame, today: date) -> 
     current = keyed.join(context, on="row_nr", how="left", maintain_order="left")
     ended = pl.col("current_until").is_not_null() & (pl.col("current_until") <= today)
     was_open = pl.col("previous_status").is_in(OPEN_STATES).fill_null(False)
-    suppressed = (pl.col("decision") == Decision.REJECT.value) & (
-        pl.col("until").is_null() | (pl.col("until") > today)
-    )
+    suppressed = _rejected(today)
     confirmed = pl.col("decision") == Decision.CONFIRM.value
     status = (
         pl.when(ended)
@@ -309,6 +307,45 @@ def _current_states(context: pl.DataFrame, keyed: pl.DataFrame, today: date) -> 
         .otherwise(pl.col(S.EXPLANATION))
         .alias(S.EXPLANATION),
     ).filter(pl.col(STATUS).is_not_null())
+
+
+def _rejected(today: date) -> pl.Expr:
+    """The latest decision (``decision``, ``until``) rejects the pair on ``today``."""
+    return (pl.col("decision") == Decision.REJECT.value) & (
+        pl.col("until").is_null() | (pl.col("until") > today)
+    )
+
+
+def suppress_rejected(
+    con: duckdb.DuckDBPyConnection, flags: pl.DataFrame, subjects: pl.DataFrame, today: date
+) -> pl.DataFrame:
+    """``flags`` (a screen's: every one ``new``, no history) with ``status`` ``suppressed``
+    where the latest decision on the flag's subject and entry rejects the pair on ``today``,
+    as a run and the spot check suppress it; ``subjects`` gives each record's
+    ``subject_key`` (the candidates')."""
+    if (
+        flags.is_empty()
+        or not con.execute("SELECT EXISTS (SELECT 1 FROM decisions)").fetchall()[0][0]
+    ):
+        return flags
+    latest = query_frame(
+        con,
+        "SELECT subject_key, entry_id, decision, until FROM decisions "
+        "WHERE subject_key IS NOT NULL QUALIFY row_number() OVER "
+        "(PARTITION BY subject_key, entry_id ORDER BY decision_id DESC) = 1",
+    )
+    decided = flags.join(
+        subjects.select(S.RECORD_ID, SUBJECT_KEY).unique(S.RECORD_ID),
+        on=S.RECORD_ID,
+        how="left",
+        maintain_order="left",
+    ).join(latest, on=[SUBJECT_KEY, S.ENTRY_ID], how="left", maintain_order="left")
+    return decided.with_columns(
+        pl.when(_rejected(today).fill_null(False))
+        .then(pl.lit(FlagStatus.SUPPRESSED.value))
+        .otherwise(pl.col(STATUS))
+        .alias(STATUS)
+    ).select(flags.columns)
 
 
 _STATE_COLUMNS: Final = "flag_key, event_id, status, record_id, entry_id, subject_key"

@@ -334,7 +334,7 @@ class Screener:
         if source is None:
             raise InputError("this screener has no list to screen against")
         try:
-            for table in ("list_entries", "officers"):
+            for table in ("list_entries", "officers", "decisions"):  # a rejection holds here too
                 data = source.con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: S608
                 work.con.register("copied", data)
                 work.con.execute(f"INSERT INTO {table} SELECT * FROM copied")  # noqa: S608

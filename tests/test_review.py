@@ -208,6 +208,16 @@ def test_the_library_honours_a_rejection(store: Store) -> None:
     )
     assert decision.flags == [] and not decision.restricted
     assert [f.case_no for f in decision.suppressed] == ["(2018)京0105执55号"]
+    screened = screener.screen(
+        pl.DataFrame(
+            {**{k: [v] for k, v in RECORD.items() if k != "amount"}, "amount": [50000.0],
+             "record_id": ["W1"], "subject_name": ["王芳"], "subject_id": ["110105197801010028"],
+             "event_date": [date(2024, 3, 1)]}
+        )
+    )  # fmt: skip
+    assert screened["status"].to_list() == [
+        "suppressed"
+    ]  # the batch engine, as the library runs it
 
 
 def test_confirmation_is_noted_in_the_explanation(store: Store) -> None:
