@@ -48,6 +48,7 @@ from blacklist_match.io.court_list import read_court_list
 from blacklist_match.io.mapping import RecordMapping
 from blacklist_match.io.tables import read_table
 from blacklist_match.key_upgrade import upgrade_name_keys
+from blacklist_match.lookup import has_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.review import rebuild_flag_states
@@ -952,7 +953,7 @@ class Store:
 
     def status(self, today: date | None = None) -> dict[str, Any]:
         """The store's state: entry counts, registry, records, quarantine, the record index
-        (:func:`~blacklist_match.record_index.describe`), recent loads."""
+        (:func:`~blacklist_match.record_index.describe`), recent loads and runs."""
         list_state = self.list_state(today)
         counts = {
             name: int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
@@ -962,6 +963,14 @@ class Store:
             "SELECT kind, file, loaded_at, rows_read, rows_loaded, rows_quarantined "
             "FROM loads ORDER BY load_id DESC LIMIT 5"
         ).fetchall()
+        runs = (
+            self.con.execute(
+                "SELECT mode, finished_at, records_screened, flags, report FROM batch_runs "
+                "ORDER BY finished_at DESC LIMIT 5"
+            ).fetchall()
+            if has_table(self.con, "batch_runs")
+            else []
+        )
         return {
             "db": self.path,
             **list_state,
@@ -981,5 +990,15 @@ class Store:
                     "rows_quarantined": q,
                 }
                 for k, f, t, r, n, q in last
+            ],
+            "last_runs": [  # the successful runs, latest first (a failed run is not kept)
+                {
+                    "mode": mode,
+                    "finished_at": finished.isoformat(timespec="seconds"),
+                    "records_screened": screened,
+                    "flags": flags,
+                    "report": report,
+                }
+                for mode, finished, screened, flags, report in runs
             ],
         }

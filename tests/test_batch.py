@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,13 @@ def test_run_command_writes_the_report(tmp_path: Path, list_csv: Path, fmt: str)
         check=False,
     )
     assert "since_last): 0 records screened, 0 flags" in again.stdout
+    status = subprocess.run([ENTRY_POINT, "status", "--json", "--db", str(db)],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    runs = json.loads(status.stdout)["last_runs"]
+    assert [(run["mode"], run["records_screened"]) for run in runs] == [
+        ("since_last", 0), ("full", 8)
+    ]  # fmt: skip
+    assert runs[1]["report"].endswith(f"flags.{fmt}")
 
 
 def _flag_keys(flags: pl.DataFrame) -> pl.DataFrame:

@@ -164,7 +164,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Print the store's state: entries, registry, records, quarantine, recent loads."""
+    """Print the store's state: entries, registry, records, quarantine, recent loads and runs."""
     from blacklist_match.store import Store
 
     try:
@@ -187,4 +187,9 @@ def status(
             f"  load {load['loaded_at']} {load['kind']:<8} {load['file']}: "
             f"read {load['rows_read']}, loaded {load['rows_loaded']}, "
             f"quarantined {load['rows_quarantined']}"
+        )
+    for run in state["last_runs"]:
+        typer.echo(
+            f"  run  {run['finished_at']} {run['mode']:<10} {run['report']}: "
+            f"screened {run['records_screened']}, flags {run['flags']}"
         )
