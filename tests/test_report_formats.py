@@ -122,6 +122,36 @@ def test_a_failed_write_leaves_the_previous_report_and_no_temporary_files(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_outputs_that_cannot_all_be_put_in_place_are_none_of_them_put_in_place(
+    sample: ScreenResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest is the last file renamed into place: if that rename fails, the report
+    and summary already renamed are taken back and the previous three restored, so no
+    report stands without its manifest; a directory in a report file's way is refused
+    before anything is written."""
+    import os
+
+    written = write_report(sample, tmp_path / "flags.csv")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    replace = os.replace
+
+    def failing_on_the_manifest(source: object, target: object) -> None:
+        if str(target).endswith("flags.manifest.json") and ".part" in str(source):
+            raise OSError("disk full")
+        replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", failing_on_the_manifest)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(sample, written.flags)
+    monkeypatch.setattr(os, "replace", replace)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    fresh = tmp_path / "fresh"
+    (fresh / "flags.manifest.json").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError, match=r"flags\.manifest\.json"):
+        write_report(sample, fresh / "flags.csv")
+    assert [p.name for p in fresh.iterdir()] == ["flags.manifest.json"]
+
+
 def test_new_reports_are_readable_like_any_new_file(sample: ScreenResult, tmp_path: Path) -> None:
     path = write_frame(sample.flags, tmp_path / "flags.parquet")
     probe = tmp_path / "probe"

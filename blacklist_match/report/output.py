@@ -1,14 +1,15 @@
 """One call writes a run's outputs: the flag report, its HTML summary and its manifest.
 
 For ``--out flags.EXT`` the files are ``flags.EXT``, ``flags.summary.html`` and
-``flags.manifest.json``. All three are written to temporary files first and renamed into
-place only once all three are complete (the manifest last), so a failed run leaves the
-previous outputs untouched and never a report without its manifest.
+``flags.manifest.json``. All three are written to temporary files first and put in place
+together once all three are complete (:func:`~blacklist_match.report.writers.
+files_placed_together`: if one cannot be, none is, and the files they would replace are
+restored), so a failed run leaves the previous outputs untouched and never a report
+without its manifest.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from blacklist_match.errors import InputError
 from blacklist_match.report.flags import public_flags
 from blacklist_match.report.html import render_summary_html
 from blacklist_match.report.manifest import build_manifest, input_hashes, manifest_json
-from blacklist_match.report.writers import WRITERS, atomic_path
+from blacklist_match.report.writers import WRITERS, files_placed_together
 
 
 class LoadedFile(Protocol):
@@ -147,11 +148,8 @@ def write_report(
         },
     )
     page = render_summary_html(result.flags, result.counts, manifest)
-    # Entered in reverse of the order the renames happen on exit: report, summary, manifest.
-    with contextlib.ExitStack() as stack:
-        manifest_tmp = stack.enter_context(atomic_path(manifest_path))
-        summary_tmp = stack.enter_context(atomic_path(summary_path))
-        flags_tmp = stack.enter_context(atomic_path(target))
+    with files_placed_together(target, summary_path, manifest_path) as temporary:
+        flags_tmp, summary_tmp, manifest_tmp = temporary
         writer(shown, flags_tmp)
         summary_tmp.write_text(page, encoding="utf-8")
         manifest_tmp.write_text(manifest_json(manifest), encoding="utf-8")

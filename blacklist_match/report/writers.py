@@ -52,6 +52,58 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def files_placed_together(*paths: Path) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of ``paths``; once the block has written them
+    all, put them in place together: every one, or, if any cannot be put in place (a
+    directory in the way, a disk that fails), none, the files they replace restored.
+
+    Each file is renamed over its target, as :func:`atomic_path` does; the files they
+    replace are first moved aside beside them, and removed only when all are in place."""
+    targets = [Path(path) for path in paths]
+    for target in targets:
+        if target.is_dir():
+            raise IsADirectoryError(f"a directory is in the way of the report file {target}")
+    with contextlib.ExitStack() as stack:
+        temporaries = [stack.enter_context(_temporary_beside(target)) for target in targets]
+        yield temporaries
+        for temporary, target in zip(temporaries, targets, strict=True):
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
+            os.chmod(temporary, _file_mode(target))
+        aside: list[tuple[Path, Path]] = []
+        placed: list[Path] = []
+        try:
+            for target in targets:
+                if target.exists():
+                    old = target.with_name(f".{target.name}.{os.getpid()}.replaced")
+                    os.replace(target, old)
+                    aside.append((old, target))
+            for temporary, target in zip(temporaries, targets, strict=True):
+                os.replace(temporary, target)
+                placed.append(target)
+        except BaseException:
+            for target in placed:
+                target.unlink(missing_ok=True)
+            for old, target in aside:
+                os.replace(old, target)
+            raise
+        for old, _ in aside:
+            old.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _temporary_beside(target: Path) -> Iterator[Path]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     with open(path, "wb") as out:
         out.write("\ufeff".encode())
