@@ -914,9 +914,21 @@ class Store:
 
     # --- state -------------------------------------------------------------------------
     def input_digests(self) -> dict[str, str]:
-        """Every file loaded into the store, with the SHA-256 its load recorded."""
-        rows = self.con.execute("SELECT file, file_hash FROM loads ORDER BY load_id").fetchall()
-        return {str(file): str(digest) for file, digest in rows}
+        """Every file loaded into the store, with the SHA-256 its load recorded. A path
+        loaded with different contents over time (a nightly ``records.csv``) is named once
+        per content, as ``path#load<id>`` with the load that first read it: no digest is
+        lost to a later file of the same name."""
+        rows = self.con.execute(
+            "SELECT file, file_hash, min(load_id) AS first_load FROM loads "
+            "GROUP BY file, file_hash ORDER BY first_load"
+        ).fetchall()
+        contents: dict[str, int] = {}
+        for file, _, _ in rows:
+            contents[str(file)] = contents.get(str(file), 0) + 1
+        return {
+            (str(file) if contents[str(file)] == 1 else f"{file}#load{load}"): str(digest)
+            for file, digest, load in rows
+        }
 
     def list_state(
         self, today: date | None = None, *, kept: str | None = None, list_load: int | None = None

@@ -168,3 +168,30 @@ def test_a_store_run_passes_its_recorded_digests_and_needs_no_loads(tmp_path: Pa
     assert manifest["inputs"] == recorded
     assert manifest["input_files"] == []
     assert manifest["rules_hash"] == "f" * 64
+
+
+def test_a_store_keeps_the_digest_of_every_content_a_reused_file_name_had(
+    tmp_path: Path,
+) -> None:
+    """A nightly ``records.csv`` overwritten with new records keeps both digests in the
+    manifest of a run over the store (the first named by its load), so each flag's input
+    can be justified later; the same content loaded twice is named once."""
+    from conftest import write_records
+
+    from blacklist_match.store import Store
+
+    row = {"record_id": "R1", "agency": "a", "record_type": "consumption", "sub_type": "flight",
+           "subject_type": "person", "subject_name": "王芳", "subject_id": "110105197801010028",
+           "event_date": "2024-01-01", "amount": "1"}  # fmt: skip
+    nightly = tmp_path / "records.csv"
+    with Store.open(tmp_path / "s.duckdb") as store:
+        write_records(nightly, [row])
+        store.ingest_records(nightly)
+        store.ingest_records(nightly)  # the same content: skipped
+        first = store.input_digests()
+        write_records(nightly, [{**row, "record_id": "R2"}])
+        store.ingest_records(nightly)
+        both = store.input_digests()
+    assert list(first) == [str(nightly)]
+    assert len(both) == 2 and set(both.values()) >= set(first.values())
+    assert all(name.startswith(f"{nightly}#load") for name in both)
