@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from conftest import LIST_HEADER, LIST_ROWS, write_records
 from polars.testing import assert_frame_equal
@@ -15,7 +17,7 @@ from polars.testing import assert_frame_equal
 from blacklist_match import __version__
 from blacklist_match.pipeline import ScreenResult, screen_files
 from blacklist_match.report import companion_paths, record_run, write_report
-from blacklist_match.report.manifest import flags_digest, reproducible_part
+from blacklist_match.report.manifest import build_manifest, flags_digest, reproducible_part
 from blacklist_match.report.writers import read_frame
 from blacklist_match.rules import RulePack
 from blacklist_match.store import LoadReport
@@ -73,6 +75,11 @@ def test_manifest_names_inputs_list_state_rules_and_counts(tmp_path: Path, input
     assert manifest["summary"]["category"] == {"high_consumption": 1, "specific_industry": 1}
     assert manifest["options"] == {"show_ids": False}
     assert manifest["run_id"].startswith(manifest["started_at"][:10].replace("-", ""))
+    naive = build_manifest(
+        flags=pl.DataFrame(), rules_hash="r", inputs={}, counts={},
+        started_at=datetime(2026, 1, 2, 3, 4, 5),  # a run's start, as the batch keeps it
+    )  # fmt: skip
+    assert naive["started_at"].endswith("+00:00") and naive["finished_at"].endswith("+00:00")
     assert manifest["report"] == {
         "flags": "flags.csv",
         "format": "csv",

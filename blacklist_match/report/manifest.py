@@ -73,8 +73,9 @@ def build_manifest(
     ``list_state`` holds ``entries_total``, ``entries_listed`` and ``entries_ended``.
     Times default to now (UTC); the run id is derived from the start time.
     """
-    started = started_at or datetime.now(UTC)
-    finished = finished_at or datetime.now(UTC)
+    # both in UTC, with the offset written (a naive time is the machine's local time)
+    started = (started_at or datetime.now(UTC)).astimezone(UTC)
+    finished = (finished_at or datetime.now(UTC)).astimezone(UTC)
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id or new_run_id(started),
