@@ -115,7 +115,7 @@ def _fits_mask(id_norm: str, entry: Entry) -> bool:
     """The full ID ``id_norm``, whose mask key is the masked ``entry``'s, fits what else the
     entry shows: the month digit a mask in the 19-character form leaves visible
     (``registry.visible_month_agrees_sql``), and the published age."""
-    published = _TYPO_CLEAN.sub("", entry.id_number or "").translate(_FULL_WIDTH).upper()
+    published = _typed(entry.id_number or "")
     if len(published) == 19 and published[10] != id_norm[10]:
         return False
     return _age_consistent(id_norm, entry)
@@ -273,10 +273,15 @@ def _registry(k: Keys, lookup: Lookup, on: date) -> list[Candidate]:
     return found
 
 
+def _typed(raw: str) -> str:
+    """A number as typed, cleaned as ``store_schema.CLEAN_ID_SQL`` cleans it."""
+    return _TYPO_CLEAN.sub("", raw).translate(_FULL_WIDTH).upper()
+
+
 def _typo_text(raw: str | None) -> str | None:
     if raw is None:
         return None
-    text = _TYPO_CLEAN.sub("", raw).translate(_FULL_WIDTH).upper()
+    text = _typed(raw)
     return text if _PERSON18.match(text) else None
 
 

@@ -52,6 +52,7 @@ from blacklist_match.lookup import has_table
 from blacklist_match.names import company_key_expr, person_key_expr
 from blacklist_match.prepare import key_entries, key_officers, key_records
 from blacklist_match.review import rebuild_flag_states
+from blacklist_match.scalar_match import FULL_PERSON_KINDS
 from blacklist_match.since_last import refresh_record_index
 from blacklist_match.store_schema import (
     DDL,
@@ -110,7 +111,7 @@ loaded as published (the court's list is what agencies must act on) and the load
 def _listed_minors(entries: pl.DataFrame) -> int:
     """How many person entries show a debtor under 18 on the day they were published."""
     published = pl.col(S.PUBLISHED_ON)
-    full = pl.col(S.ID_KIND).is_in(["resident_id", "residence_permit", "foreign_pr"]) & (
+    full = pl.col(S.ID_KIND).is_in(list(FULL_PERSON_KINDS)) & (
         pl.col(S.ID_NORM).str.len_chars() == 18
     )
     young = pl.col(S.AGE) < 18

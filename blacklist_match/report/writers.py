@@ -38,18 +38,10 @@ def _file_mode(target: Path) -> int:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
+    with _temporary_beside(target) as temporary:
         yield temporary
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        os.chmod(temporary, _file_mode(target))
+        _ready_to_place(temporary, target)
         os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -68,9 +60,7 @@ def files_placed_together(*paths: Path) -> Iterator[list[Path]]:
         temporaries = [stack.enter_context(_temporary_beside(target)) for target in targets]
         yield temporaries
         for temporary, target in zip(temporaries, targets, strict=True):
-            with open(temporary, "rb+") as written:
-                os.fsync(written.fileno())
-            os.chmod(temporary, _file_mode(target))
+            _ready_to_place(temporary, target)
         aside: list[tuple[Path, Path]] = []
         placed: list[Path] = []
         try:
@@ -92,8 +82,16 @@ def files_placed_together(*paths: Path) -> Iterator[list[Path]]:
             old.unlink(missing_ok=True)
 
 
+def _ready_to_place(temporary: Path, target: Path) -> None:
+    """A written temporary file on disk, with the mode its target is to have."""
+    with open(temporary, "rb+") as written:
+        os.fsync(written.fileno())
+    os.chmod(temporary, _file_mode(target))
+
+
 @contextlib.contextmanager
 def _temporary_beside(target: Path) -> Iterator[Path]:
+    """A new empty file beside ``target``, removed on exit if still there."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
